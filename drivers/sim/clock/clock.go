@@ -1,0 +1,44 @@
+// Package clock is the simulator's virtual time: one Clock per simulated
+// probe and the board wired to it. Every modeled cost (a USB round trip, an
+// SWD bit at the configured clock, a WAIT retry, a flash program or erase)
+// advances it; nothing in the simulator reads the wall clock.
+package clock
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Clock is a monotonic virtual clock. It is safe for concurrent use, though
+// one probe's parts normally run on one goroutine at a time.
+type Clock struct {
+	now atomic.Int64 // nanoseconds since the probe was plugged in
+}
+
+// Now is the modeled time since the clock started.
+func (c *Clock) Now() time.Duration { return time.Duration(c.now.Load()) }
+
+// Advance moves the clock forward by d (negative d is ignored).
+func (c *Clock) Advance(d time.Duration) {
+	if d > 0 {
+		c.now.Add(int64(d))
+	}
+}
+
+// AdvanceTo moves the clock forward to t if t is later than now.
+func (c *Clock) AdvanceTo(t time.Duration) {
+	for {
+		cur := c.now.Load()
+		if int64(t) <= cur || c.now.CompareAndSwap(cur, int64(t)) {
+			return
+		}
+	}
+}
+
+// Bits is the time n clock cycles take at hz.
+func Bits(n int, hz uint32) time.Duration {
+	if hz == 0 || n <= 0 {
+		return 0
+	}
+	return time.Duration(int64(n) * int64(time.Second) / int64(hz))
+}
