@@ -4,8 +4,10 @@ import "github.com/flashstation/flashstation/drivers/link"
 
 // Firmware is a simulated probe's USB-facing firmware. The simulated Link
 // hands it every packet the host writes and asks it for every packet the
-// host reads; it charges USB transfer time itself and leaves wire time to
-// the wires it drives (SWD, JTAG), which charge the probe's clock.
+// host reads. The Link charges USB transfer time (frames, packets in
+// flight); the wires the firmware drives (SWD, JTAG) charge wire time to the
+// probe's clock; the firmware itself charges only its own processing time,
+// if it models any.
 type Firmware interface {
 	// Descriptor is the USB device as enumeration shows it: VID, PID,
 	// strings, interfaces and endpoints. Port is filled in by the bus.
