@@ -1,0 +1,175 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/flashstation/flashstation/drivers/link"
+	"github.com/flashstation/flashstation/drivers/sim/fault"
+)
+
+// simLink is the simulated USB conversation with one probe. It is what the
+// drivers get from Bus.Open, in place of a gousb endpoint pair.
+type simLink struct {
+	p   *Probe
+	gen int // the probe's enumeration generation this Link belongs to
+
+	mu      sync.Mutex
+	closed  bool
+	out, in endpointTiming
+	// host is the host's modeled time: when its last transfer completed.
+	// The probe's clock runs ahead of it while the probe works.
+	host    time.Duration
+	replies []reply
+	// realtime anchors: wall time and modeled time when the link opened.
+	wallStart  time.Time
+	modelStart time.Duration
+}
+
+type reply struct {
+	data  []byte
+	ready time.Duration // probe time at which the firmware had the reply
+}
+
+var _ link.Link = (*simLink)(nil)
+var _ link.Clocked = (*simLink)(nil)
+
+func (l *simLink) Write(ctx context.Context, pkt []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usable(ctx); err != nil {
+		return 0, err
+	}
+	p := l.p
+	arrived := l.out.schedule(l.host, len(pkt))
+	l.host = arrived
+	if p.faults.Fire(fault.Unplug) {
+		p.bus.unplug(p, "fault injected: probe unplugged mid-operation")
+		return 0, fmt.Errorf("sim: write to %s: %w", p.serial, link.ErrDisconnected)
+	}
+	if p.faults.Fire(fault.LinkDrop) {
+		// Lost on the wire: the firmware never sees it; the host learns
+		// only by a read that times out.
+		return len(pkt), l.pace(ctx)
+	}
+	if p.faults.Fire(fault.PowerLoss) && p.chip != nil {
+		p.chip.SetPower(false)
+	}
+	p.clock.AdvanceTo(arrived)
+	p.fw.Out(append([]byte(nil), pkt...))
+	for {
+		data, ok := p.fw.In()
+		if !ok {
+			break
+		}
+		l.replies = append(l.replies, reply{data: data, ready: p.clock.Now()})
+	}
+	return len(pkt), l.pace(ctx)
+}
+
+func (l *simLink) Read(ctx context.Context, buf []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usable(ctx); err != nil {
+		return 0, err
+	}
+	p := l.p
+	if len(l.replies) == 0 || p.faults.Fire(fault.LinkTimeout) {
+		if len(l.replies) > 0 {
+			l.replies = l.replies[1:] // the reply is lost, as a timed-out transfer's data is
+		}
+		return 0, l.timeout(ctx)
+	}
+	r := l.replies[0]
+	l.replies = l.replies[1:]
+	l.host = l.in.schedule(max(l.host, r.ready), len(r.data))
+	n := copy(buf, r.data)
+	if p.faults.Fire(fault.LinkCorrupt) && n > 0 {
+		buf[p.faults.Intn(n)] ^= 0x5A
+	}
+	if n < len(r.data) {
+		return n, fmt.Errorf("sim: read from %s: reply of %d bytes overflows a %d-byte buffer", p.serial, len(r.data), len(buf))
+	}
+	return n, l.pace(ctx)
+}
+
+func (l *simLink) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	l.p.release(l)
+	return nil
+}
+
+// ModeledTime is the host's view of modeled time on this probe: the later
+// of the host's last completed transfer and the probe's own clock.
+func (l *simLink) ModeledTime() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return max(l.host, l.p.clock.Now())
+}
+
+func (l *simLink) usable(ctx context.Context) error {
+	if l.closed {
+		return link.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sim: %s: %w", l.p.serial, err)
+	}
+	if !l.p.alive(l.gen) {
+		return fmt.Errorf("sim: %s: %w", l.p.serial, link.ErrDisconnected)
+	}
+	return nil
+}
+
+// timeout is what a read with nothing to read costs: in realtime mode the
+// host waits out its deadline (or 1 s, as libusb callers typically set); in
+// instant mode it fails at once, charging the modeled wait.
+func (l *simLink) timeout(ctx context.Context) error {
+	wait := time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		wait = max(0, time.Until(dl))
+	}
+	l.host += wait
+	if l.p.mode.Realtime {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	}
+	return fmt.Errorf("sim: read from %s: %w", l.p.serial, link.ErrTimeout)
+}
+
+// pace sleeps in realtime mode until wall time catches up with modeled time
+// (scaled by the speed factor).
+func (l *simLink) pace(ctx context.Context) error {
+	m := l.p.mode
+	if !m.Realtime {
+		return nil
+	}
+	model := max(l.host, l.p.clock.Now()) - l.modelStart
+	speed := m.Speed
+	if speed <= 0 {
+		speed = 1
+	}
+	due := l.wallStart.Add(time.Duration(float64(model) / speed))
+	d := time.Until(due)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("sim: %s: %w", l.p.serial, ctx.Err())
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,86 @@
+package sim
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseSpec(t *testing.T) {
+	got, err := ParseSpec("2*cmsis-dap-v2:stm32f411ce, stlink-v2:stm32f103c8+locked,cmsis-dap-v1:nrf52840+approtect+faults=0.01,stlink-v2-old:stm32f103cb+clone+empty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SlotSpec{
+		{Probe: ProbeCMSISDAPv2, Chip: ChipSTM32F411CE},
+		{Probe: ProbeCMSISDAPv2, Chip: ChipSTM32F411CE},
+		{Probe: ProbeSTLinkV2, Chip: ChipSTM32F103C8, Locked: true},
+		{Probe: ProbeCMSISDAPv1, Chip: ChipNRF52840, Locked: true, FaultRate: 0.01},
+		{Probe: ProbeSTLinkV2Old, Chip: ChipSTM32F103CB, Clone: true, Empty: true},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d slots, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("slot %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestParseSpecErrors(t *testing.T) {
+	for _, tc := range []struct{ spec, want string }{
+		{"", "sim spec is empty"},
+		{"cmsis-dap-v2:stm32f412", `item 1 ("cmsis-dap-v2:stm32f412"): unknown chip "stm32f412": known stm32f103c8, stm32f103cb, stm32f411ce, nrf52840, rp2040`},
+		{"cmsis-dap-v2:rp2040,dap:rp2040", `item 2 ("dap:rp2040"): unknown probe "dap": known cmsis-dap-v1`},
+		{"stlink-v2", "want PROBE:CHIP"},
+		{"0*stlink-v2:stm32f103c8", `repeat count "0" is not a positive whole number`},
+		{"x*stlink-v2:stm32f103c8", `repeat count "x"`},
+		{"300*stlink-v2:stm32f103c8", "more than 256 probes"},
+		{"200*stlink-v2:stm32f103c8,100*stlink-v2:stm32f103c8", "more than 256 probes"},
+		{"cmsis-dap-v2:rp2040+locked", "rp2040 has no readout protection"},
+		{"cmsis-dap-v2:nrf52840+clone", `"clone" applies to stm32f103c8`},
+		{"cmsis-dap-v2:nrf52840+faults", "needs a rate"},
+		{"cmsis-dap-v2:nrf52840+faults=2", "want a rate from 0 to 1"},
+		{"cmsis-dap-v2:nrf52840+faults=NaN", "want a rate from 0 to 1"},
+		{"cmsis-dap-v2:nrf52840+shiny", `unknown option "shiny"`},
+		{"cmsis-dap-v2:nrf52840+empty=1", `option "empty" takes no value`},
+	} {
+		_, err := ParseSpec(tc.spec)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseSpec(%q) = %v, want error containing %q", tc.spec, err, tc.want)
+		}
+	}
+}
+
+func TestSpecRoundTrip(t *testing.T) {
+	for _, s := range []string{"cmsis-dap-v2:stm32f411ce", "stlink-v2:stm32f103c8+locked+clone", "cmsis-dap-v1:nrf52840+approtect+empty+faults=0.05"} {
+		slots, err := ParseSpec(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slots[0].String(); got != s {
+			t.Errorf("String() = %q, want %q", got, s)
+		}
+	}
+}
+
+func FuzzParseSpec(f *testing.F) {
+	for _, s := range []string{"8*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+locked", "jlink:rp2040", "a*b:c+d=e", ",,,", "1*x:y+faults=1e-3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		slots, err := ParseSpec(spec)
+		if err != nil {
+			return
+		}
+		if len(slots) == 0 || len(slots) > maxSlots {
+			t.Fatalf("ParseSpec(%q) gave %d slots", spec, len(slots))
+		}
+		for _, s := range slots {
+			again, err := ParseSpec(s.String())
+			if err != nil || len(again) != 1 || again[0] != s {
+				t.Fatalf("slot %+v does not round-trip: %v %v", s, again, err)
+			}
+		}
+	})
+}
