@@ -1,0 +1,116 @@
+package usb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/google/gousb"
+
+	"github.com/flashstation/flashstation/drivers/link"
+)
+
+// usbLink is a claimed interface's first OUT and first IN endpoints.
+type usbLink struct {
+	port    string
+	dev     *gousb.Device
+	cfg     *gousb.Config
+	intf    *gousb.Interface
+	out     *gousb.OutEndpoint
+	in      *gousb.InEndpoint
+	release func()
+}
+
+var _ link.Link = (*usbLink)(nil)
+
+func claim(dev *gousb.Device, port string, iface int) (*usbLink, error) {
+	// HID probes are bound to the kernel's usbhid driver; detach it while
+	// we hold the interface (and give it back on close).
+	if err := dev.SetAutoDetach(true); err != nil {
+		return nil, fmt.Errorf("usb: %s: auto-detach: %w", port, err)
+	}
+	cfgNum, err := dev.ActiveConfigNum()
+	if err != nil {
+		return nil, fmt.Errorf("usb: %s: active configuration: %w", port, err)
+	}
+	cfg, err := dev.Config(cfgNum)
+	if err != nil {
+		return nil, fmt.Errorf("usb: %s: configuration %d: %w", port, cfgNum, err)
+	}
+	intf, err := cfg.Interface(iface, 0)
+	if err != nil {
+		cfg.Close()
+		if errors.Is(err, gousb.ErrorBusy) {
+			return nil, fmt.Errorf("usb: %s: interface %d is in use by another program (OpenOCD? another flashstation?): %w", port, iface, err)
+		}
+		return nil, fmt.Errorf("usb: %s: claim interface %d: %w", port, iface, err)
+	}
+	l := &usbLink{port: port, dev: dev, cfg: cfg, intf: intf}
+	// Lowest endpoint numbers first (the map has no order): the command
+	// endpoints come before trace/SWO ones.
+	eps := slices.SortedFunc(maps.Values(intf.Setting.Endpoints), func(a, b gousb.EndpointDesc) int { return a.Number - b.Number })
+	for _, ep := range eps {
+		switch {
+		case ep.Direction == gousb.EndpointDirectionOut && l.out == nil:
+			l.out, err = intf.OutEndpoint(ep.Number)
+		case ep.Direction == gousb.EndpointDirectionIn && l.in == nil:
+			l.in, err = intf.InEndpoint(ep.Number)
+		}
+		if err != nil {
+			l.closeHandles()
+			return nil, fmt.Errorf("usb: %s: endpoint %d: %w", port, ep.Number, err)
+		}
+	}
+	if l.out == nil || l.in == nil {
+		l.closeHandles()
+		return nil, fmt.Errorf("usb: %s: interface %d lacks an OUT and an IN endpoint", port, iface)
+	}
+	return l, nil
+}
+
+func (l *usbLink) Write(ctx context.Context, p []byte) (int, error) {
+	n, err := l.out.WriteContext(ctx, p)
+	return n, l.wrap("write", ctx, err)
+}
+
+func (l *usbLink) Read(ctx context.Context, p []byte) (int, error) {
+	n, err := l.in.ReadContext(ctx, p)
+	return n, l.wrap("read", ctx, err)
+}
+
+// wrap maps libusb's errors onto the link sentinels drivers test for.
+func (l *usbLink) wrap(op string, ctx context.Context, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gousb.ErrorNoDevice) || errors.Is(err, gousb.TransferNoDevice):
+		return fmt.Errorf("usb: %s %s: %w", op, l.port, link.ErrDisconnected)
+	case errors.Is(err, gousb.ErrorTimeout) || errors.Is(err, gousb.TransferTimedOut) ||
+		errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("usb: %s %s: %w", op, l.port, link.ErrTimeout)
+	case ctx.Err() != nil:
+		return fmt.Errorf("usb: %s %s: %w", op, l.port, ctx.Err())
+	}
+	return fmt.Errorf("usb: %s %s: %w", op, l.port, err)
+}
+
+func (l *usbLink) closeHandles() {
+	if l.intf != nil {
+		l.intf.Close()
+	}
+	if l.cfg != nil {
+		l.cfg.Close()
+	}
+	l.dev.Close()
+}
+
+// Close releases the interface and the device.
+func (l *usbLink) Close() error {
+	l.closeHandles()
+	if l.release != nil {
+		l.release()
+	}
+	return nil
+}
