@@ -47,6 +47,28 @@ type Variant struct {
 	UIDReg       uint32     `toml:"uid_reg"`
 	IDReg        uint32     `toml:"id_reg"`
 	DPIDR        uint32     `toml:"dpidr"`
+	// Extra lists other regions programmed like flash (nRF52 UICR).
+	Extra []NamedRegion `toml:"extra"`
+}
+
+// NamedRegion is a region with a name for messages.
+type NamedRegion struct {
+	Name string `toml:"name"`
+	Region
+}
+
+// Programmable reports whether [addr, addr+n) lies in flash or in one of the
+// extra programmable regions, and names the region.
+func (v *Variant) Programmable(addr uint32, n uint64) (string, bool) {
+	if v.Flash.Contains(addr, n) {
+		return "flash", true
+	}
+	for _, r := range v.Extra {
+		if r.Contains(addr, n) {
+			return r.Name, true
+		}
+	}
+	return "", false
 }
 
 // Sector is one erase unit.

@@ -81,3 +81,16 @@ func TestCheckRejectsBrokenData(t *testing.T) {
 		}
 	}
 }
+
+func TestProgrammableRegions(t *testing.T) {
+	nrf, _ := Lookup("nrf52840")
+	if name, ok := nrf.Programmable(0x10001080, 8); !ok || name != "UICR" {
+		t.Errorf("UICR CUSTOMER: %q %v", name, ok)
+	}
+	if name, ok := nrf.Programmable(0x000F4000, 4096); !ok || name != "flash" {
+		t.Errorf("flash: %q %v", name, ok)
+	}
+	if _, ok := nrf.Programmable(0x10000000, 4); ok {
+		t.Error("FICR is programmable")
+	}
+}
