@@ -1,0 +1,114 @@
+package firmware
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Load reads the file at path and parses it with Parse. Errors name path.
+func Load(path string, opts Options) (*Image, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
+	}
+	return Parse(path, data, opts)
+}
+
+// Parse loads a firmware image from data; name is used in errors and for
+// detection by extension. The format is opts.Format, or else detected: by
+// content first (ELF magic, UF2 magics, a first line that is an Intel HEX
+// record), then by extension (.elf/.axf, .uf2, .hex/.ihex/.ihx), and anything
+// else is a raw binary, which needs opts.Base. Parse keeps no reference to
+// data.
+func Parse(name string, data []byte, opts Options) (*Image, error) {
+	f := opts.Format
+	if f == FormatAuto {
+		f = Detect(name, data)
+	}
+	if opts.Base != nil && f != FormatBin {
+		return nil, fileErr(name, "a base address applies only to raw binaries; this file is %s", f)
+	}
+	if opts.Family != nil && f != FormatUF2 {
+		return nil, fileErr(name, "a UF2 family applies only to UF2 files; this file is %s", f)
+	}
+	switch f {
+	case FormatHex:
+		return parseHex(name, data)
+	case FormatELF:
+		return parseELF(name, data)
+	case FormatUF2:
+		return parseUF2(name, data, opts.Family)
+	case FormatBin:
+		return parseBin(name, data, opts.Base)
+	}
+	return nil, fileErr(name, "unknown format %q", string(f))
+}
+
+// Detect guesses a file's format from its content, then its name; it never
+// fails, answering FormatBin when nothing else fits.
+func Detect(name string, data []byte) Format {
+	switch {
+	case bytes.HasPrefix(data, []byte("\x7fELF")):
+		return FormatELF
+	case len(data) >= 8 && binary.LittleEndian.Uint32(data) == uf2Magic0 &&
+		binary.LittleEndian.Uint32(data[4:]) == uf2Magic1:
+		return FormatUF2
+	case looksLikeHex(data):
+		return FormatHex
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".elf", ".axf":
+		return FormatELF
+	case ".uf2":
+		return FormatUF2
+	case ".hex", ".ihex", ".ihx":
+		return FormatHex
+	}
+	return FormatBin
+}
+
+// looksLikeHex: the first line is ':' and an even number (at least 10) of hex
+// digits. A raw binary whose first line happens to pass is rare, and can be
+// forced with Options.Format.
+func looksLikeHex(data []byte) bool {
+	line := data
+	if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
+		line = line[:nl]
+	}
+	line = bytes.TrimRight(line, "\r")
+	if len(line) < 11 || line[0] != ':' || (len(line)-1)%2 != 0 {
+		return false
+	}
+	for _, c := range line[1:] {
+		if unhex[c] > 0xF {
+			return false
+		}
+	}
+	return true
+}
+
+// parseBin places a raw binary at base.
+func parseBin(name string, data []byte, base *uint32) (*Image, error) {
+	if base == nil {
+		return nil, fileErr(name, "raw binary needs a base address (not ELF, UF2 or Intel HEX by content or name)")
+	}
+	if len(data) == 0 {
+		return nil, fileErr(name, "empty file")
+	}
+	if uint64(*base)+uint64(len(data)) > 0xFFFFFFFF {
+		return nil, fileErr(name, "%d bytes at base 0x%08X run past the end of the 32-bit address space", len(data), *base)
+	}
+	seg := Segment{Address: *base, Data: bytes.Clone(data)}
+	return newImage(FormatBin, []Segment{seg}, nil, nil), nil
+}
+
+// String returns the format's name, "auto" for detection.
+func (f Format) String() string {
+	if f == FormatAuto {
+		return "auto"
+	}
+	return string(f)
+}
