@@ -1,0 +1,163 @@
+package jobs
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Result is how an attempt or a step ended.
+type Result string
+
+// Results. Running is the state between Begin and Finish; Interrupted is set
+// only by crash recovery at Open, never by callers.
+const (
+	Running     Result = "running"
+	Pass        Result = "pass"
+	Fail        Result = "fail"
+	Error       Result = "error"
+	Aborted     Result = "aborted"
+	Interrupted Result = "interrupted"
+	Skipped     Result = "skipped" // a step the executor did not run
+)
+
+var attemptResults = []Result{Running, Pass, Fail, Error, Aborted, Interrupted}
+
+// ParseResult accepts one attempt result name, case-insensitively.
+func ParseResult(s string) (Result, error) {
+	r := Result(strings.ToLower(strings.TrimSpace(s)))
+	for _, known := range attemptResults {
+		if r == known {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("jobs: unknown result %q (want one of running, pass, fail, error, aborted, interrupted)", s)
+}
+
+// final reports whether r may end an attempt through Finish.
+func (r Result) final() bool { return r == Pass || r == Fail || r == Error || r == Aborted }
+
+// Attempt is one run of a recipe on one board.
+type Attempt struct {
+	ID             ID        `json:"id"`
+	Station        string    `json:"station,omitempty"`
+	Slot           string    `json:"slot,omitempty"`
+	ProbeSerial    string    `json:"probe_serial,omitempty"`
+	Recipe         string    `json:"recipe"`
+	RecipeSHA256   string    `json:"recipe_sha256,omitempty"`
+	FirmwareSHA256 string    `json:"firmware_sha256,omitempty"`
+	UnitUID        string    `json:"unit_uid,omitempty"`  // lowercase hex, see NormalizeUID
+	DeviceID       string    `json:"device_id,omitempty"` // as the read-id step reports it
+	Started        time.Time `json:"started"`
+	Ended          time.Time `json:"ended,omitzero"`
+	Result         Result    `json:"result"`
+	FailedStep     string    `json:"failed_step,omitempty"`
+	Error          string    `json:"error,omitempty"` // attempt-level cause, e.g. "probe disconnected"
+	Steps          []Step    `json:"steps,omitempty"`
+	Serials        []Serial  `json:"serials,omitempty"` // filled by Finish from reservations
+}
+
+// Step is the outcome of one recipe step.
+type Step struct {
+	Name     string        `json:"name"`
+	Result   Result        `json:"result"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration_ns"`
+	Tries    int           `json:"tries,omitempty"`
+	Error    string        `json:"error,omitempty"`
+	Bytes    int64         `json:"bytes,omitempty"` // bytes erased, programmed or verified
+	Log      []LogLine     `json:"log,omitempty"`
+}
+
+// LogLine is one line a step logged.
+type LogLine struct {
+	Time  time.Time  `json:"t"`
+	Level slog.Level `json:"level"`
+	Msg   string     `json:"msg"`
+}
+
+// Serial is a unit serial number reserved for an attempt. State is
+// "committed" when the attempt passed (the number is the unit's for good)
+// or "released" when it did not (the number goes back to be reused).
+type Serial struct {
+	Series string `json:"series"`
+	Number uint64 `json:"number"`
+	State  string `json:"state"`
+}
+
+// Serial states.
+const (
+	SerialCommitted = "committed"
+	SerialReleased  = "released"
+)
+
+// Length bounds keep one bad caller from writing megabyte keys or names.
+const (
+	maxNameLen   = 256
+	maxSeriesLen = 64
+)
+
+// validate checks the fields a caller sets and normalises the UID. It names
+// the attempt field at fault.
+func (a *Attempt) validate() error {
+	if strings.TrimSpace(a.Recipe) == "" {
+		return fmt.Errorf("jobs: attempt field recipe is empty")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"station", a.Station}, {"slot", a.Slot}, {"probe_serial", a.ProbeSerial},
+		{"recipe", a.Recipe}, {"device_id", a.DeviceID}, {"failed_step", a.FailedStep},
+	} {
+		if len(f.v) > maxNameLen {
+			return fmt.Errorf("jobs: attempt field %s is %d bytes long (at most %d)", f.name, len(f.v), maxNameLen)
+		}
+	}
+	for _, f := range []struct{ name, v string }{
+		{"recipe_sha256", a.RecipeSHA256}, {"firmware_sha256", a.FirmwareSHA256},
+	} {
+		if f.v != "" && !isSHA256Hex(f.v) {
+			return fmt.Errorf("jobs: attempt field %s %q is not 64 hex digits", f.name, f.v)
+		}
+	}
+	if a.UnitUID != "" {
+		uid, err := NormalizeUID(a.UnitUID)
+		if err != nil {
+			return fmt.Errorf("jobs: attempt field unit_uid: %w", err)
+		}
+		a.UnitUID = uid
+	}
+	return nil
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+// lastActivity is the latest time the attempt is known to have been alive,
+// used as the end time of an interrupted attempt.
+func (a *Attempt) lastActivity() time.Time {
+	t := a.Started
+	for _, s := range a.Steps {
+		if end := s.Started.Add(s.Duration); end.After(t) {
+			t = end
+		}
+		for _, l := range s.Log {
+			if l.Time.After(t) {
+				t = l.Time
+			}
+		}
+	}
+	return t
+}

@@ -1,0 +1,28 @@
+// Package jobs records every flashing attempt in a bbolt file and answers
+// QA's questions about them: every attempt of one unit, attempts in a time
+// range, by result, recipe or slot; exports as JSON lines or CSV; hot backups.
+//
+// An attempt is written twice: when it starts (result "running") and when it
+// ends. A process that dies in between leaves a running record; the next
+// writable Open marks it "interrupted" and releases its serial-number
+// reservations, so nothing recorded is lost and no serial is skipped.
+//
+// Layout (all buckets are declared in buckets.go and created at Open):
+//
+//	attempts      id(8, big-endian, time-ordered)        -> attempt JSON
+//	by_uid        uid hex + 0x00 + id(8)                  -> empty
+//	running       id(8)                                   -> empty
+//	reservations  id(8) + series                          -> number(8)
+//	serials/NAME  "state" -> {first,next}; sub-buckets free, reserved,
+//	              committed: number(8) -> id(8)
+//
+// "units show UID" is one prefix scan of by_uid and a point get per attempt,
+// so its cost does not grow with the number of attempts in the file.
+//
+// bbolt holds an flock for as long as a file is open: one writer excludes
+// everyone else; read-only opens share the file with each other only. A
+// second opener gets ErrInUse after Options.Timeout instead of hanging.
+//
+// Sources: bbolt README (Batch, Tx.WriteTo, read-only mode) at
+// https://github.com/etcd-io/bbolt.
+package jobs

@@ -1,0 +1,180 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Begin records a new attempt as running and sets a.ID, a.Result and, when
+// zero, a.Started. Call it before touching the board: if the process dies
+// afterwards, the next Open marks the attempt interrupted.
+//
+// Writes from concurrent callers share one commit (bbolt Batch), so each
+// write function below must be safe to run twice: it reads everything it
+// decides on from the transaction, never from an earlier run.
+func (s *Store) Begin(ctx context.Context, a *Attempt) error {
+	if err := s.writable(ctx); err != nil {
+		return err
+	}
+	if a.ID != 0 {
+		return fmt.Errorf("jobs: attempt %s has already begun", a.ID)
+	}
+	if err := a.validate(); err != nil {
+		return err
+	}
+	if a.Started.IsZero() {
+		a.Started = time.Now()
+	}
+	a.Result, a.Ended, a.Serials = Running, time.Time{}, nil
+	a.ID = s.ids.next(a.Started)
+	v, err := json.Marshal(a)
+	if err != nil {
+		a.ID = 0
+		return fmt.Errorf("jobs: encode attempt: %w", err)
+	}
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketAttempts).Get(a.ID.key()) != nil {
+			return fmt.Errorf("jobs: attempt %s already exists", a.ID)
+		}
+		if err := putEncoded(tx, a.ID, "", a.UnitUID, v); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketRunning).Put(a.ID.key(), present)
+	})
+	if err != nil {
+		a.ID = 0
+		return fmt.Errorf("jobs: begin attempt: %w", err)
+	}
+	return nil
+}
+
+// Checkpoint saves a running attempt's progress (steps so far, the UID once
+// read-id ran), so a crash loses at most the step in flight.
+func (s *Store) Checkpoint(ctx context.Context, a *Attempt) error {
+	if err := s.writable(ctx); err != nil {
+		return err
+	}
+	if a.Result != Running {
+		return fmt.Errorf("jobs: checkpoint of attempt %s with result %q (only running attempts; use Finish)", a.ID, a.Result)
+	}
+	if err := a.validate(); err != nil {
+		return err
+	}
+	a.Serials = nil
+	v, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("jobs: encode attempt %s: %w", a.ID, err)
+	}
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		old, err := runningTx(tx, a.ID)
+		if err != nil {
+			return err
+		}
+		return putEncoded(tx, a.ID, old.UnitUID, a.UnitUID, v)
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Finish records how a running attempt ended (pass, fail, error or
+// aborted; Ended defaults to now). In the same commit it settles the
+// attempt's serial reservations: committed on pass, released otherwise,
+// and lists them in a.Serials.
+func (s *Store) Finish(ctx context.Context, a *Attempt) error {
+	if err := s.writable(ctx); err != nil {
+		return err
+	}
+	if !a.Result.final() {
+		return fmt.Errorf("jobs: finish attempt %s with result %q (want pass, fail, error or aborted)", a.ID, a.Result)
+	}
+	if err := a.validate(); err != nil {
+		return err
+	}
+	if a.Ended.IsZero() {
+		a.Ended = time.Now()
+	}
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		old, err := runningTx(tx, a.ID)
+		if err != nil {
+			return err
+		}
+		a.Serials, err = settleTx(tx, a.ID, a.Result == Pass)
+		if err != nil {
+			return err
+		}
+		v, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("jobs: encode attempt %s: %w", a.ID, err)
+		}
+		if err := putEncoded(tx, a.ID, old.UnitUID, a.UnitUID, v); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketRunning).Delete(a.ID.key())
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: finish: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) writable(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	if s.readOnly {
+		return fmt.Errorf("jobs: %s: %w", s.path, ErrReadOnly)
+	}
+	return nil
+}
+
+// runningTx loads attempt id and checks it has not ended.
+func runningTx(tx *bolt.Tx, id ID) (*Attempt, error) {
+	old, err := getTx(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if tx.Bucket(bucketRunning).Get(id.key()) == nil {
+		return nil, fmt.Errorf("jobs: attempt %s has already ended (%s)", id, old.Result)
+	}
+	return old, nil
+}
+
+// putTx stores a whole attempt, keeping the UID index in step.
+func putTx(tx *bolt.Tx, a *Attempt) error {
+	var oldUID string
+	if v := tx.Bucket(bucketAttempts).Get(a.ID.key()); v != nil {
+		old, err := decodeAttempt(a.ID, v)
+		if err != nil {
+			return err
+		}
+		oldUID = old.UnitUID
+	}
+	v, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("jobs: encode attempt %s: %w", a.ID, err)
+	}
+	return putEncoded(tx, a.ID, oldUID, a.UnitUID, v)
+}
+
+func putEncoded(tx *bolt.Tx, id ID, oldUID, uid string, v []byte) error {
+	idx := tx.Bucket(bucketByUID)
+	if oldUID != "" && oldUID != uid {
+		if err := idx.Delete(uidKey(oldUID, id)); err != nil {
+			return err
+		}
+	}
+	if uid != "" {
+		if err := idx.Put(uidKey(uid, id), present); err != nil {
+			return err
+		}
+	}
+	b := tx.Bucket(bucketAttempts)
+	b.FillPercent = appendFill
+	return b.Put(id.key(), v)
+}
