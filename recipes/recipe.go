@@ -1,0 +1,106 @@
+package recipes
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/flashstation/flashstation/recipes/firmware"
+	"github.com/flashstation/flashstation/targets/facts"
+)
+
+// Action is what a step does.
+type Action string
+
+const (
+	ActReadID    Action = "read-id"
+	ActUnlock    Action = "unlock"
+	ActMassErase Action = "mass-erase"
+	ActErase     Action = "erase"
+	ActProgram   Action = "program"
+	ActVerify    Action = "verify"
+	ActWrite     Action = "write"
+	ActLock      Action = "lock"
+	ActReset     Action = "reset"
+)
+
+// Actions lists every action in the order messages name them.
+var Actions = []Action{ActReadID, ActUnlock, ActMassErase, ActErase, ActProgram, ActVerify, ActWrite, ActLock, ActReset}
+
+// defaultTimeout per action: generous next to the datasheets' worst cases
+// (an F411 mass erase takes up to 8 s, a W25Q16JV chip erase up to 25 s;
+// programming 2 MiB over a slow probe takes minutes).
+var defaultTimeout = map[Action]time.Duration{
+	ActReadID: 10 * time.Second, ActUnlock: 90 * time.Second, ActMassErase: 90 * time.Second,
+	ActErase: 120 * time.Second, ActProgram: 10 * time.Minute, ActVerify: 5 * time.Minute,
+	ActWrite: 10 * time.Second, ActLock: 30 * time.Second, ActReset: 10 * time.Second,
+}
+
+// Recipe is a validated recipe, ready to run.
+type Recipe struct {
+	File        string // as given
+	Name        string
+	Description string
+	SHA256      [32]byte // of the recipe file's bytes
+	Target      Target
+	Firmware    Firmware
+	Serial      *Serial // nil: no per-unit serial numbers
+	Steps       []Step
+}
+
+// Target names the chip the recipe is for.
+type Target struct {
+	Family  string
+	Variant string
+	Facts   *facts.Variant
+}
+
+// Firmware is the image the recipe programs.
+type Firmware struct {
+	Path   string // resolved against the recipe's folder
+	Format firmware.Format
+	Base   *uint32
+	// SHA256 is the pin: the image's canonical sha256 as `flashstation
+	// image info` prints it (the same for every file format).
+	SHA256 [32]byte
+	Image  *firmware.Image
+}
+
+// Serial describes per-unit serial numbers.
+type Serial struct {
+	// Format is a Go format with one integer verb, e.g. "BP-%06d".
+	Format string
+	// Series names the number sequence in the store; recipes sharing a
+	// series share numbers. Defaults to the recipe name.
+	Series string
+	First  uint64
+	// Address where the write step puts the formatted serial.
+	Address uint32
+	// Encoding: "ascii" (the formatted text) or "u32le" (the number as a
+	// little-endian word, as nRF52 UICR CUSTOMER words hold it).
+	Encoding string
+}
+
+// Step is one step of a recipe.
+type Step struct {
+	Index    int // 0-based
+	Line     int // where its [[step]] header is
+	Action   Action
+	Timeout  time.Duration
+	Retries  int
+	Optional bool // a failure is recorded but does not stop the attempt
+	// AllowErase is the explicit permission destructive steps need.
+	AllowErase bool
+	// erase and write: where.
+	Address uint32
+	Size    uint32
+	// write: what (Data, or the unit serial when UseSerial).
+	Data      []byte
+	UseSerial bool
+	// reset: stop at the reset vector instead of running the firmware.
+	Halt bool
+}
+
+// Label names the step in messages: "step 3 (verify)".
+func (s Step) Label() string {
+	return "step " + strconv.Itoa(s.Index+1) + " (" + string(s.Action) + ")"
+}

@@ -1,0 +1,304 @@
+package recipes
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/flashstation/flashstation/recipes/firmware"
+)
+
+// fieldsFor lists the keys each action takes besides the common ones.
+var fieldsFor = map[Action][]string{
+	ActUnlock:    {"allow_erase"},
+	ActMassErase: {"allow_erase"},
+	ActErase:     {"allow_erase", "address", "size"},
+	ActWrite:     {"address", "hex", "text", "serial"},
+	ActReset:     {"halt"},
+}
+
+var commonFields = []string{"action", "timeout", "retries", "optional"}
+
+func allStepFields() []string {
+	all := slices.Clone(commonFields)
+	for _, a := range Actions {
+		for _, f := range fieldsFor[a] {
+			if !slices.Contains(all, f) {
+				all = append(all, f)
+			}
+		}
+	}
+	return all
+}
+
+func parseSteps(top *table, r *Recipe) {
+	v, ok := top.get("step")
+	if !ok {
+		top.d.addf("step", "a recipe needs at least one [[step]]")
+		return
+	}
+	list, isList := v.([]map[string]any)
+	if !isList {
+		top.d.addf("step", "must be written as [[step]] tables, not %s", tomlType(v))
+		return
+	}
+	if len(list) > maxSteps {
+		top.d.addf("step", "%d steps is more than %d", len(list), maxSteps)
+		return
+	}
+	for i, m := range list {
+		path := "step[" + strconv.Itoa(i) + "]"
+		t := top.d.table(path, m)
+		s := Step{Index: i}
+		if at, ok := top.d.pos[path]; ok {
+			s.Line = at.line
+		}
+		a := Action(t.str("action", true))
+		if a != "" && !slices.Contains(Actions, a) {
+			names := make([]string, len(Actions))
+			for i, a := range Actions {
+				names[i] = string(a)
+			}
+			t.d.addf(path+".action", "unknown action %q: known %s", a, strings.Join(names, ", "))
+			a = ""
+		}
+		s.Action = a
+		s.Timeout = defaultTimeout[a]
+		if d, ok := t.duration("timeout", maxTimeout); ok {
+			s.Timeout = d
+		}
+		if n, ok := t.integer("retries", 0, maxRetries); ok {
+			s.Retries = int(n)
+		}
+		s.Optional = t.boolean("optional")
+		allowed := append(slices.Clone(commonFields), fieldsFor[a]...)
+		parseStepFields(t, &s, allowed)
+		if a == "" {
+			// Unknown action: its other keys cannot be judged.
+			for k := range m {
+				t.used[k] = true
+			}
+		}
+		t.done(allStepFields()...)
+		r.Steps = append(r.Steps, s)
+	}
+}
+
+// parseStepFields reads the action-specific keys the action allows; keys it
+// does not allow are left for done() to report as not applying.
+func parseStepFields(t *table, s *Step, allowed []string) {
+	take := func(k string) bool { return slices.Contains(allowed, k) && t.has(k) }
+	if take("allow_erase") {
+		s.AllowErase = t.boolean("allow_erase")
+	}
+	if take("halt") {
+		s.Halt = t.boolean("halt")
+	}
+	if take("address") {
+		s.Address, _ = t.address("address")
+	}
+	if take("size") {
+		n, _ := t.integer("size", 1, 1<<32-1)
+		s.Size = uint32(n)
+	}
+	if s.Action == ActErase && (!t.has("address") || !t.has("size")) {
+		t.d.addf(t.path, "an erase step needs address and size")
+	}
+	if s.Action != ActWrite {
+		return
+	}
+	given := 0
+	if take("hex") {
+		given++
+		h := strings.ReplaceAll(t.str("hex", false), " ", "")
+		b, err := hex.DecodeString(h)
+		switch {
+		case err != nil || len(b) == 0:
+			t.d.addf(t.key("hex"), "must be hex digits, e.g. \"DEADBEEF\"")
+		case len(b) > maxWrite:
+			t.d.addf(t.key("hex"), "%d bytes is more than %d", len(b), maxWrite)
+		}
+		s.Data = b
+	}
+	if take("text") {
+		given++
+		s.Data = []byte(t.str("text", false))
+		if len(s.Data) == 0 || len(s.Data) > maxWrite {
+			t.d.addf(t.key("text"), "must hold 1 to %d bytes", maxWrite)
+		}
+	}
+	if take("serial") {
+		given++
+		s.UseSerial = t.boolean("serial")
+		if !s.UseSerial {
+			t.d.addf(t.key("serial"), "write serial = true, or leave it out")
+		}
+	}
+	if given != 1 {
+		t.d.addf(t.path, "a write step needs exactly one of hex, text or serial = true")
+	}
+	if !s.UseSerial && !t.has("address") {
+		t.d.addf(t.path, "a write step with hex or text needs an address")
+	}
+	if s.UseSerial && t.has("address") {
+		t.d.addf(t.key("address"), "the serial goes where [serial] address says; leave address out")
+	}
+}
+
+// checkOrder refuses step orders that cannot work.
+func checkOrder(d *doc, r *Recipe) {
+	programmed, locked := -1, -1
+	serialWrites := 0
+	for _, s := range r.Steps {
+		at := "step[" + strconv.Itoa(s.Index) + "]"
+		switch s.Action {
+		case ActUnlock, ActMassErase, ActErase:
+			if !s.AllowErase {
+				what := "erases flash"
+				if s.Action == ActUnlock {
+					what = "removes readout protection, which mass-erases the chip"
+				}
+				d.addf(at+".action", "%s %s: add allow_erase = true to say that is intended", s.Label(), what)
+			}
+			if s.Action != ActErase && programmed >= 0 {
+				d.addf(at+".action", "%s would erase what step %d programmed", s.Label(), programmed+1)
+			}
+		case ActProgram:
+			if programmed >= 0 {
+				d.addf(at+".action", "%s: the firmware is already programmed by step %d", s.Label(), programmed+1)
+			}
+			programmed = s.Index
+		case ActVerify:
+			if programmed < 0 {
+				d.addf(at+".action", "%s comes before any program step: there is nothing to verify yet", s.Label())
+			}
+		case ActWrite:
+			if s.UseSerial {
+				serialWrites++
+				if r.Serial == nil {
+					d.addf(at+".serial", "%s writes the unit serial, but the recipe has no [serial] section", s.Label())
+				}
+			}
+		case ActLock:
+			locked = s.Index
+		}
+		if locked >= 0 && s.Index > locked {
+			switch s.Action {
+			case ActReset, ActReadID, ActLock:
+			default:
+				d.addf(at+".action", "%s comes after the lock in step %d: a locked chip refuses it", s.Label(), locked+1)
+			}
+		}
+	}
+	if r.Serial != nil && serialWrites == 0 {
+		d.addf("serial", "the recipe defines [serial] but no step writes it (add a write step with serial = true)")
+	}
+}
+
+// maxFirmwareFile bounds what is read: ELF files with debug sections are
+// larger than the images they hold, but not this large.
+const maxFirmwareFile = 64 << 20
+
+// loadFirmware loads the image and checks it against the pin.
+func loadFirmware(d *doc, r *Recipe) {
+	st, err := os.Stat(r.Firmware.Path)
+	switch {
+	case err != nil:
+		d.addf("firmware.path", "%s: %v", r.Firmware.Path, errors.Unwrap(err))
+		return
+	case !st.Mode().IsRegular():
+		d.addf("firmware.path", "%s is not a regular file", r.Firmware.Path)
+		return
+	case st.Size() > maxFirmwareFile:
+		d.addf("firmware.path", "%s is %d MiB; no supported chip holds more than 2 MiB", r.Firmware.Path, st.Size()>>20)
+		return
+	}
+	img, err := firmware.Load(r.Firmware.Path, firmware.Options{Base: r.Firmware.Base, Format: r.Firmware.Format})
+	if err != nil {
+		d.addf("firmware.path", "%v", err)
+		return
+	}
+	if !d.pinned {
+		return // the pin itself is missing or malformed: reported already
+	}
+	if img.SHA256 != r.Firmware.SHA256 {
+		d.addf("firmware.sha256", "the firmware's sha256 is %x, the recipe pins %x (check the file, then `flashstation image info %s`)",
+			img.SHA256, r.Firmware.SHA256, r.Firmware.Path)
+		return
+	}
+	r.Firmware.Image = img
+}
+
+// checkPlacement refuses images and writes outside what the target can
+// program, and erases or writes that clash with the image.
+func checkPlacement(d *doc, r *Recipe) {
+	v := r.Target.Facts
+	img := r.Firmware.Image
+	for _, seg := range img.Segments {
+		if _, ok := v.Programmable(seg.Address, uint64(len(seg.Data))); !ok {
+			d.addf("firmware.path", "the image has %d bytes at 0x%08X..0x%08X, outside %s flash 0x%08X..0x%08X",
+				len(seg.Data), seg.Address, uint64(seg.Address)+uint64(len(seg.Data))-1, v.Part, v.Flash.Base, v.Flash.End()-1)
+		}
+	}
+	programmed := -1
+	for _, s := range r.Steps {
+		at := "step[" + strconv.Itoa(s.Index) + "]"
+		switch s.Action {
+		case ActProgram:
+			programmed = s.Index
+		case ActErase:
+			if _, err := v.SectorsCovering(s.Address, uint64(s.Size)); err != nil {
+				d.addf(at+".address", "%s: %v", s.Label(), strings.TrimPrefix(err.Error(), "facts: "))
+			} else if programmed >= 0 && overlapsImage(img, s.Address, uint64(s.Size)) {
+				d.addf(at+".address", "%s would erase part of the image step %d programmed", s.Label(), programmed+1)
+			}
+		case ActWrite:
+			addr, n := s.Address, uint64(len(s.Data))
+			if s.UseSerial && r.Serial != nil {
+				addr, n = r.Serial.Address, uint64(serialWidth(r.Serial))
+			}
+			if _, ok := v.Programmable(addr, n); !ok {
+				d.addf(at+".address", "%s writes 0x%08X..0x%08X, outside what %s can program", s.Label(), addr, uint64(addr)+n-1, v.Part)
+			} else if overlapsImage(img, addr, n) {
+				d.addf(at+".address", "%s writes over bytes of the image at 0x%08X: flash must be erased there", s.Label(), addr)
+			}
+		}
+	}
+}
+
+func overlapsImage(img *firmware.Image, addr uint32, n uint64) bool {
+	end := uint64(addr) + n
+	for _, seg := range img.Segments {
+		if uint64(seg.Address) < end && uint64(seg.Address)+uint64(len(seg.Data)) > uint64(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// serialWidth is how many bytes the serial occupies when written: the
+// first number's text for ascii (the executor checks later numbers as it
+// formats them), 4 bytes for u32le.
+func serialWidth(s *Serial) int {
+	if s.Encoding == "u32le" {
+		return 4
+	}
+	return len(FormatSerial(s, s.First))
+}
+
+// FormatSerial renders unit number n as the recipe's serial text.
+func FormatSerial(s *Serial, n uint64) string { return fmt.Sprintf(s.Format, n) }
+
+func (ps Problems) sortByLine() {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Line == 0 || ps[j].Line == 0 {
+			return ps[i].Line != 0 && ps[j].Line == 0
+		}
+		return ps[i].Line < ps[j].Line
+	})
+}
