@@ -1,0 +1,103 @@
+package cmsisdap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/flashstation/flashstation/drivers/link"
+)
+
+// hidReportSize is the CMSIS-DAP v1 report: full-speed HID, no report IDs.
+const hidReportSize = 64
+
+// maxReadBuffer bounds a v2 read before DAP_Info says the packet size
+// (high-speed bulk probes use 512; some use 1024).
+const maxReadBuffer = 1024
+
+// transport frames DAP commands on a Link.
+type transport struct {
+	l  link.Link
+	v1 bool
+	// packetSize is the largest command or reply, in bytes.
+	packetSize int
+	// inFlight is how many commands may be written before reading the
+	// first reply (at most the probe's packet count).
+	inFlight int
+	wbuf     []byte
+	rbuf     []byte
+}
+
+func newTransport(l link.Link, v1 bool) *transport {
+	t := &transport{l: l, v1: v1, packetSize: hidReportSize, inFlight: 1}
+	t.rbuf = make([]byte, maxReadBuffer)
+	if v1 {
+		t.wbuf = make([]byte, hidReportSize)
+		t.rbuf = make([]byte, hidReportSize)
+	}
+	return t
+}
+
+// send writes one command. v1 reports are zero padded to the report
+// size, because the interrupt endpoint takes whole reports only.
+func (t *transport) send(ctx context.Context, req []byte) error {
+	if len(req) > t.packetSize {
+		return fmt.Errorf("cmsisdap: %s of %d bytes exceeds the %d-byte packet", cmdName(req[0]), len(req), t.packetSize)
+	}
+	p := req
+	if t.v1 {
+		clear(t.wbuf)
+		copy(t.wbuf, req)
+		p = t.wbuf
+	}
+	if _, err := t.l.Write(ctx, p); err != nil {
+		return fmt.Errorf("cmsisdap: send %s: %w", cmdName(req[0]), err)
+	}
+	return nil
+}
+
+// recv reads one reply to cmd. The slice is valid until the next recv.
+func (t *transport) recv(ctx context.Context, cmd byte) ([]byte, error) {
+	n, err := t.l.Read(ctx, t.rbuf)
+	if err != nil {
+		return nil, fmt.Errorf("cmsisdap: reply to %s: %w", cmdName(cmd), err)
+	}
+	return t.rbuf[:n], nil
+}
+
+// exchange sends one command and returns its reply.
+func (t *transport) exchange(ctx context.Context, req []byte) ([]byte, error) {
+	if err := t.send(ctx, req); err != nil {
+		return nil, err
+	}
+	return t.recv(ctx, req[0])
+}
+
+// pipeline sends reqs keeping up to inFlight commands outstanding, and
+// hands each reply to handle in order. After the first error no further
+// command is sent, but replies to those already sent are still read so
+// the probe and host stay in step; the first error is returned.
+func (t *transport) pipeline(ctx context.Context, reqs [][]byte, handle func(i int, resp []byte) error) error {
+	sent, got := 0, 0
+	var first error
+	for got < sent || (first == nil && sent < len(reqs)) {
+		if first == nil && sent < len(reqs) && sent-got < t.inFlight {
+			if err := t.send(ctx, reqs[sent]); err != nil {
+				first = err
+				continue
+			}
+			sent++
+			continue
+		}
+		resp, err := t.recv(ctx, reqs[got][0])
+		if err != nil {
+			// A lost reply leaves the conversation unknowable; stop.
+			return errors.Join(first, err)
+		}
+		if first == nil {
+			first = handle(got, resp)
+		}
+		got++
+	}
+	return first
+}
