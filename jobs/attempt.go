@@ -120,9 +120,9 @@ func (a *Attempt) validate() error {
 		}
 	}
 	if a.UnitUID != "" {
-		uid, err := NormalizeUID(a.UnitUID)
+		uid, err := normalizeUID(a.UnitUID)
 		if err != nil {
-			return fmt.Errorf("jobs: attempt field unit_uid: %w", err)
+			return fmt.Errorf("jobs: attempt field unit_uid %q: %w", a.UnitUID, err)
 		}
 		a.UnitUID = uid
 	}

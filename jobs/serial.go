@@ -44,14 +44,14 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 		if tx.Bucket(bucketRunning).Get(id.key()) == nil {
 			return fmt.Errorf("jobs: attempt %s is not running (Begin it first)", id)
 		}
+		sb, head, err := openSeries(tx, series, first, true)
+		if err != nil {
+			return err
+		}
 		rkey := reservationKey(id, series)
 		if v := tx.Bucket(bucketReservations).Get(rkey); v != nil {
 			n = binary.BigEndian.Uint64(v)
 			return nil
-		}
-		sb, head, err := openSeries(tx, series, first, true)
-		if err != nil {
-			return err
 		}
 		free := sb.Bucket(seriesFree)
 		if k, _ := free.Cursor().First(); k != nil {
