@@ -50,7 +50,9 @@ func readUF2Block(file string, data []byte, i int) (uf2Header, error) {
 // uf2Numbering checks block numbers. A file is one or more runs of blocks,
 // each numbered 0…num_blocks-1 with one num_blocks throughout (several runs
 // are how UF2 files for several families are concatenated). Every number in a
-// run must appear exactly once before the next run starts.
+// run must appear exactly once before the next run starts. A run may not claim
+// more blocks than the file has left, so a block missing anywhere shows up as
+// that, as a duplicate, or as a number out of range.
 type uf2Numbering struct {
 	start, count int
 	num          uint32
@@ -60,7 +62,7 @@ type uf2Numbering struct {
 func (n *uf2Numbering) next(file string, i, total int, h uf2Header) error {
 	if n.count == 0 {
 		if h.numBlocks == 0 || int64(h.numBlocks) > int64(total-i) {
-			return blockErr(file, i, "num_blocks %d, but %d blocks remain in the file", h.numBlocks, total-i)
+			return blockErr(file, i, "num_blocks %d, but only %d blocks remain in the file: blocks missing", h.numBlocks, total-i)
 		}
 		n.start, n.num = i, h.numBlocks
 		n.seen = append(n.seen[:0], make([]bool, h.numBlocks)...)
@@ -77,19 +79,6 @@ func (n *uf2Numbering) next(file string, i, total int, h uf2Header) error {
 	n.count++
 	if n.count == int(n.num) {
 		n.count = 0
-	}
-	return nil
-}
-
-// missing reports the first block number a run still lacks at the end of the file.
-func (n *uf2Numbering) missing(file string) error {
-	if n.count == 0 {
-		return nil
-	}
-	for k, ok := range n.seen {
-		if !ok {
-			return blockErr(file, n.start, "block number %d of %d missing (run of blocks starting here)", k, n.num)
-		}
 	}
 	return nil
 }
@@ -139,9 +128,6 @@ func parseUF2(file string, data []byte, want *uint32) (*Image, error) {
 				familyNote(h), first, familyNote(firstFam))
 		}
 		payload += int(h.size)
-	}
-	if err := num.missing(file); err != nil {
-		return nil, err
 	}
 	if first < 0 {
 		if want != nil {
