@@ -1,0 +1,34 @@
+// Package rp2040 models a Raspberry Pi RP2040 with a W25Q16JV 2 MiB QSPI
+// flash, as a debugger sees it over SWD.
+//
+// Modeled from the RP2040 Datasheet (build 2023 and later):
+//   - §2.2 address map: ROM 0x00000000 (16 KiB), XIP 0x10000000, XIP_SSI
+//     0x18000000, SRAM 0x20000000–0x20042000, APB 0x40000000, SIO 0xD0000000,
+//     PPB 0xE0000000 (per core);
+//   - §2.3.4 debug: SW-DP DPv2 multidrop with TARGETID 0x01002927, core 0
+//     instance 0, core 1 instance 1, and the Rescue DP, instance 0xF, whose
+//     CDBGPWRUPREQ holds the chip in a PSM restart (set) and releases it
+//     (clear), setting CHIP_RESET.PSM_RESTART_FLAG for the bootrom;
+//   - §2.8 bootrom: the header at 0x10 ('M','u', version, ROM version), the
+//     u16 function/data table pointers at 0x14/0x16 and table_lookup at
+//     0x18; §2.8.3 the flash functions IF EX RE RP FC CX and the debug
+//     trampoline DT/DE; the boot path's rescue check (bootrom_rt0.S) and
+//     the boot2 CRC32 check (§2.8.1.3);
+//   - §2.10 VREG_AND_CHIP_RESET.CHIP_RESET (HAD_POR, HAD_RUN,
+//     HAD_PSM_RESTART, PSM_RESTART_FLAG write-1-to-clear);
+//   - §2.15 SYSINFO CHIP_ID (MANUFACTURER 0x927, PART 2, REVISION);
+//   - §4.10 SSI (CTRLR0, SSIENR, SER, BAUDR, TXFLR, RXFLR, SR, DR0,
+//     SPI_CTRLR0) and §2.19 IO_QSPI GPIO_QSPI_SS_CTRL.OUTOVER, enough to
+//     drive the flash by hand from DR0;
+//   - §2.6.3 XIP cache: 8-byte lines (a miss costs a 03h read at the SSI
+//     clock; hits are free).
+//
+// The bootrom functions are not emulated instruction by instruction: when a
+// core is let run with PC at a function's entry and LR pointing at a BKPT
+// halfword, the model performs the function's effect the way
+// program_flash_generic.c does (same loops, same command bytes, no
+// parameter checks), charges the SPI and flash time, and halts at LR with
+// DFSR.BKPT. Any other resume leaves the core running.
+//
+// Protection: the RP2040 has no readout protection; every AP is always open.
+package rp2040
