@@ -3,7 +3,6 @@ package rp2040
 import (
 	"testing"
 
-	"github.com/flashstation/flashstation/drivers/sim/chip/cortexm"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
 
@@ -161,5 +160,3 @@ func TestCallWithoutBreakpointKeepsRunning(t *testing.T) {
 		t.Fatal("core halted without a BKPT to return to")
 	}
 }
-
-var _ = cortexm.HaltBkpt
