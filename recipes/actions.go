@@ -1,0 +1,137 @@
+package recipes
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+
+	"github.com/flashstation/flashstation/targets"
+)
+
+// do performs one try of step s and returns the bytes it moved.
+func (st *attemptState) do(ctx context.Context, s Step, progress targets.ProgressFunc) (int64, error) {
+	r := st.run
+	sess := r.Session
+	rec := r.Recipe
+	switch s.Action {
+	case ActReadID:
+		return 0, st.readID(ctx)
+	case ActUnlock:
+		if err := sess.Unlock(ctx, progress); err != nil {
+			return 0, err
+		}
+		st.erased = true
+		return int64(rec.Target.Facts.Flash.Size), nil
+	case ActMassErase:
+		if err := sess.MassErase(ctx, progress); err != nil {
+			return 0, err
+		}
+		st.erased = true
+		return int64(rec.Target.Facts.Flash.Size), nil
+	case ActErase:
+		return int64(s.Size), sess.Erase(ctx, s.Address, s.Size, progress)
+	case ActProgram:
+		img := segments(rec)
+		if st.erased {
+			targets.Logf(ctx, slog.LevelInfo, "flash was erased by an earlier step: programming without erasing")
+		}
+		return rec.Firmware.Image.Size, sess.Program(ctx, img, targets.ProgramOptions{SkipErase: st.erased}, progress)
+	case ActVerify:
+		return rec.Firmware.Image.Size, sess.Verify(ctx, segments(rec), progress)
+	case ActWrite:
+		return st.write(ctx, s)
+	case ActLock:
+		ps, err := sess.Lock(ctx)
+		if err != nil {
+			return 0, err
+		}
+		targets.Logf(ctx, slog.LevelInfo, "protection after reset: %s %s", ps.Level, ps.Detail)
+		if !ps.Protected {
+			return 0, fmt.Errorf("lock did not take: the chip reports %s after reset", ps.Level)
+		}
+		return 0, nil
+	case ActReset:
+		return 0, sess.Reset(ctx, s.Halt)
+	}
+	return 0, fmt.Errorf("recipes: %s: unknown action", s.Label())
+}
+
+func segments(rec *Recipe) []targets.Segment {
+	segs := make([]targets.Segment, len(rec.Firmware.Image.Segments))
+	for i, s := range rec.Firmware.Image.Segments {
+		segs[i] = targets.Segment{Addr: s.Address, Data: s.Data}
+	}
+	return segs
+}
+
+// readID identifies the chip, fills the unit identity in the record, and
+// refuses a chip that is not the recipe's target.
+func (st *attemptState) readID(ctx context.Context) error {
+	id, err := st.run.Session.Identify(ctx)
+	if err != nil {
+		return err
+	}
+	want := st.run.Recipe.Target.Facts
+	a := st.attempt
+	st.mu.Lock()
+	a.UnitUID = id.UIDHex()
+	a.DeviceID = fmt.Sprintf("0x%X", id.DeviceID)
+	st.mu.Unlock()
+	desc := fmt.Sprintf("%s (0x%X)", id.Part, id.DeviceID)
+	if id.Revision != "" {
+		desc += " rev " + id.Revision
+	}
+	if id.Clone {
+		desc += ", a clone (not ST silicon)"
+	}
+	targets.Logf(ctx, slog.LevelInfo, "found %s, unique ID %s", desc, id.UIDHex())
+	switch {
+	case id.FlashKiB != 0:
+		targets.Logf(ctx, slog.LevelInfo, "flash size %d KiB", id.FlashKiB)
+	case id.FlashNote != "":
+		targets.Logf(ctx, slog.LevelWarn, "flash size unknown: %s", id.FlashNote)
+	}
+	if id.Protected {
+		targets.Logf(ctx, slog.LevelWarn, "readout protection is on")
+	}
+	if id.DeviceID != want.DevID {
+		return fmt.Errorf("expected %s (0x%X), found %s", want.Part, want.DevID, desc)
+	}
+	return nil
+}
+
+// write programs per-unit bytes: fixed data, or the next unit serial
+// reserved in the store (committed only if the attempt passes).
+func (st *attemptState) write(ctx context.Context, s Step) (int64, error) {
+	r := st.run
+	data, addr := s.Data, s.Address
+	if s.UseSerial {
+		ser := r.Recipe.Serial
+		if r.Store == nil {
+			return 0, fmt.Errorf("%s needs the attempt store to reserve a serial number", s.Label())
+		}
+		n, err := r.Store.Reserve(ctx, ser.Series, ser.First, st.attempt.ID)
+		if err != nil {
+			return 0, fmt.Errorf("reserve a serial number in series %q: %w", ser.Series, err)
+		}
+		addr = ser.Address
+		text := FormatSerial(ser, n)
+		if ser.Encoding == "u32le" {
+			if n > 0xFFFFFFFF {
+				return 0, fmt.Errorf("serial number %d does not fit the 32-bit word at 0x%08X", n, addr)
+			}
+			data = binary.LittleEndian.AppendUint32(nil, uint32(n))
+		} else {
+			data = []byte(text)
+			if _, ok := r.Recipe.Target.Facts.Programmable(addr, uint64(len(data))); !ok {
+				return 0, fmt.Errorf("serial %q (%d bytes) would run past the end of flash at 0x%08X", text, len(data), addr)
+			}
+		}
+		targets.Logf(ctx, slog.LevelInfo, "unit serial %s (series %s, number %d)", text, ser.Series, n)
+	}
+	if err := r.Session.WriteBytes(ctx, addr, data); err != nil {
+		return 0, err
+	}
+	return int64(len(data)), nil
+}

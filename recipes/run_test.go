@@ -1,0 +1,309 @@
+package recipes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flashstation/flashstation/drivers/link"
+	"github.com/flashstation/flashstation/jobs"
+	"github.com/flashstation/flashstation/targets"
+)
+
+// fakeSession is a board in memory: flash as a map, with scripted failures.
+type fakeSession struct {
+	mu       sync.Mutex
+	devID    uint32
+	flash    map[uint32]byte
+	fail     map[string][]error // per method: errors returned on successive calls
+	block    map[string]bool    // methods that block until ctx ends
+	calls    []string
+	locked   bool
+	lockTake bool
+}
+
+func newFakeSession() *fakeSession {
+	return &fakeSession{devID: 0x410, flash: map[uint32]byte{}, fail: map[string][]error{}, block: map[string]bool{}, lockTake: true}
+}
+
+func (f *fakeSession) enter(ctx context.Context, name string) error {
+	f.mu.Lock()
+	f.calls = append(f.calls, name)
+	var err error
+	if q := f.fail[name]; len(q) > 0 {
+		err, f.fail[name] = q[0], q[1:]
+	}
+	block := f.block[name]
+	f.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return err
+}
+
+func (f *fakeSession) Identify(ctx context.Context) (targets.Identity, error) {
+	if err := f.enter(ctx, "identify"); err != nil {
+		return targets.Identity{}, err
+	}
+	targets.Logf(ctx, slog.LevelInfo, "fake identify")
+	return targets.Identity{Part: "STM32F103C8", DeviceID: f.devID, Revision: "Y", FlashKiB: 64, UID: []byte{0x1F, 0x2E, 0x3D}}, nil
+}
+func (f *fakeSession) Unlock(ctx context.Context, p targets.ProgressFunc) error {
+	if err := f.enter(ctx, "unlock"); err != nil {
+		return err
+	}
+	f.flash = map[uint32]byte{}
+	return nil
+}
+func (f *fakeSession) MassErase(ctx context.Context, p targets.ProgressFunc) error {
+	return f.enter(ctx, "mass-erase")
+}
+func (f *fakeSession) Erase(ctx context.Context, addr, size uint32, p targets.ProgressFunc) error {
+	return f.enter(ctx, "erase")
+}
+func (f *fakeSession) Program(ctx context.Context, img []targets.Segment, o targets.ProgramOptions, p targets.ProgressFunc) error {
+	if err := f.enter(ctx, fmt.Sprintf("program skip=%v", o.SkipErase)); err != nil {
+		return err
+	}
+	if err := f.enter(ctx, "program"); err != nil {
+		return err
+	}
+	for _, s := range img {
+		for i, b := range s.Data {
+			f.flash[s.Addr+uint32(i)] = b
+		}
+		if p != nil {
+			p(targets.Progress{Phase: targets.PhaseProgram, Done: int64(len(s.Data)), Total: int64(len(s.Data))})
+		}
+	}
+	return nil
+}
+func (f *fakeSession) Verify(ctx context.Context, img []targets.Segment, p targets.ProgressFunc) error {
+	if err := f.enter(ctx, "verify"); err != nil {
+		return err
+	}
+	for _, s := range img {
+		for i, b := range s.Data {
+			if got := f.flash[s.Addr+uint32(i)]; got != b {
+				return &targets.VerifyError{Addr: s.Addr + uint32(i), Want: []byte{b}, Got: []byte{got}, Mismatch: 1}
+			}
+		}
+	}
+	return nil
+}
+func (f *fakeSession) WriteBytes(ctx context.Context, addr uint32, data []byte) error {
+	if err := f.enter(ctx, "write"); err != nil {
+		return err
+	}
+	for i, b := range data {
+		f.flash[addr+uint32(i)] = b
+	}
+	return nil
+}
+func (f *fakeSession) Lock(ctx context.Context) (targets.ProtectionState, error) {
+	if err := f.enter(ctx, "lock"); err != nil {
+		return targets.ProtectionState{}, err
+	}
+	return targets.ProtectionState{Protected: f.lockTake, Level: "RDP level 1"}, nil
+}
+func (f *fakeSession) Reset(ctx context.Context, halt bool) error { return f.enter(ctx, "reset") }
+func (f *fakeSession) Close() error                               { return nil }
+
+var _ targets.Session = (*fakeSession)(nil)
+
+func testRecipe(t *testing.T, steps string) *Recipe {
+	t.Helper()
+	dir := t.TempDir()
+	pin := writeFirmware(t, dir, 2048, 0x08000000)
+	head := goodF1[:strings.Index(goodF1, "[[step]]")]
+	if !strings.Contains(steps, "serial = true") {
+		head = head[:strings.Index(head, "[serial]")]
+	}
+	text := strings.Replace(head, "PIN", pin, 1) + steps
+	r, err := parseIn(t, dir, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func testStore(t *testing.T) *jobs.Store {
+	t.Helper()
+	s, err := jobs.Open(filepath.Join(t.TempDir(), "a.db"), jobs.Options{Timeout: time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+const allSteps = `[[step]]
+action = "read-id"
+[[step]]
+action = "unlock"
+allow_erase = true
+[[step]]
+action = "program"
+retries = 1
+[[step]]
+action = "verify"
+[[step]]
+action = "write"
+serial = true
+[[step]]
+action = "reset"
+`
+
+func TestExecutePass(t *testing.T) {
+	r := testRecipe(t, allSteps)
+	store := testStore(t)
+	sess := newFakeSession()
+	var events []Event
+	run := &Run{Recipe: r, Session: sess, Store: store, Station: "st1", Slot: "A1", ProbeSerial: "P1",
+		Events: func(e Event) { events = append(events, e) }}
+	a, err := run.Execute(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Result != jobs.Pass || len(a.Steps) != 6 || a.UnitUID == "" {
+		t.Fatalf("attempt = %+v", a)
+	}
+	if !strings.Contains(strings.Join(sess.calls, ","), "program skip=true") {
+		t.Errorf("program after unlock did not skip erase: %v", sess.calls)
+	}
+	if got := string(bytes.TrimRight(flashBytes(sess, 0x0800FC00, 9), "\x00")); got != "BP-000001" {
+		t.Errorf("serial in flash = %q", got)
+	}
+	saved, err := store.ByUnit(context.Background(), a.UnitUID)
+	if err != nil || len(saved) != 1 || saved[0].Result != jobs.Pass || len(saved[0].Serials) != 1 || saved[0].Serials[0].State != jobs.SerialCommitted {
+		t.Fatalf("stored = %+v, %v", saved, err)
+	}
+	if !strings.Contains(fmt.Sprint(saved[0].Steps[0].Log), "found STM32F103C8 (0x410) rev Y") {
+		t.Errorf("read-id log = %v", saved[0].Steps[0].Log)
+	}
+	var progress, finished int
+	for _, e := range events {
+		switch e.Kind {
+		case StepProgress:
+			progress++
+		case StepFinished:
+			finished++
+		}
+	}
+	if progress == 0 || finished != 6 {
+		t.Errorf("events: %d progress, %d finished", progress, finished)
+	}
+}
+
+func flashBytes(f *fakeSession, addr uint32, n int) []byte {
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = f.flash[addr+uint32(i)]
+	}
+	return out
+}
+
+func TestExecuteFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		steps      string
+		setup      func(*fakeSession)
+		ctxTimeout time.Duration
+		result     jobs.Result
+		failed     string
+		errText    string
+	}{
+		{"wrong chip", allSteps, func(f *fakeSession) { f.devID = 0x431 }, 0, jobs.Fail, "step 1 (read-id)",
+			"expected STM32F103C8 (0x410), found STM32F103C8 (0x431)"},
+		{"verify mismatch", allSteps, func(f *fakeSession) {
+			f.fail["verify"] = []error{&targets.VerifyError{Addr: 0x08000010, Want: []byte{1}, Got: []byte{0xFF}, Mismatch: 1}}
+		}, 0, jobs.Fail, "step 4 (verify)", "verify failed at 0x08000010"},
+		{"retry exhausted", allSteps, func(f *fakeSession) { f.fail["program"] = []error{errors.New("PGERR"), errors.New("PGERR")} },
+			0, jobs.Fail, "step 3 (program)", "PGERR"},
+		{"probe disconnected", allSteps, func(f *fakeSession) { f.fail["unlock"] = []error{fmt.Errorf("sim: %w", link.ErrDisconnected)} },
+			0, jobs.Error, "step 2 (unlock)", "probe disconnected"},
+		{"step timeout", "[[step]]\naction = \"reset\"\ntimeout = \"20ms\"\n", func(f *fakeSession) { f.block["reset"] = true },
+			0, jobs.Fail, "step 1 (reset)", "step 1 (reset) timed out after 20ms"},
+		{"abort", "[[step]]\naction = \"reset\"\n", func(f *fakeSession) { f.block["reset"] = true },
+			30 * time.Millisecond, jobs.Aborted, "step 1 (reset)", "context deadline exceeded"},
+		{"lock does not take", "[[step]]\naction = \"lock\"\n", func(f *fakeSession) { f.lockTake = false },
+			0, jobs.Fail, "step 1 (lock)", "lock did not take"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := testRecipe(t, tc.steps)
+			store := testStore(t)
+			sess := newFakeSession()
+			tc.setup(sess)
+			ctx := context.Background()
+			if tc.ctxTimeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.ctxTimeout)
+				defer cancel()
+			}
+			a, err := (&Run{Recipe: r, Session: sess, Store: store}).Execute(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Result != tc.result || a.FailedStep != tc.failed || !strings.Contains(a.Error, tc.errText) {
+				t.Errorf("got %s at %q: %q; want %s at %q: %q", a.Result, a.FailedStep, a.Error, tc.result, tc.failed, tc.errText)
+			}
+			got, err := store.Get(context.Background(), a.ID)
+			if err != nil || got.Result != tc.result {
+				t.Errorf("stored %+v, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestRetrySucceedsAndLogs(t *testing.T) {
+	r := testRecipe(t, allSteps)
+	sess := newFakeSession()
+	sess.fail["program"] = []error{errors.New("flash busy")}
+	a, err := (&Run{Recipe: r, Session: sess, Store: testStore(t)}).Execute(context.Background())
+	if err != nil || a.Result != jobs.Pass {
+		t.Fatalf("%v %+v", err, a)
+	}
+	if a.Steps[2].Tries != 2 || !strings.Contains(fmt.Sprint(a.Steps[2].Log), "try 1 failed: flash busy; retrying") {
+		t.Errorf("program step = %+v", a.Steps[2])
+	}
+}
+
+func TestOptionalStepFailureContinues(t *testing.T) {
+	r := testRecipe(t, "[[step]]\naction = \"reset\"\noptional = true\n[[step]]\naction = \"read-id\"\n")
+	sess := newFakeSession()
+	sess.fail["reset"] = []error{errors.New("no reset line")}
+	a, _ := (&Run{Recipe: r, Session: sess, Store: testStore(t)}).Execute(context.Background())
+	if a.Result != jobs.Pass || a.Steps[0].Result != jobs.Fail || len(a.Steps) != 2 {
+		t.Errorf("attempt = %+v", a)
+	}
+}
+
+func TestSerialReleasedOnFailureAndReused(t *testing.T) {
+	steps := allSteps + "[[step]]\naction = \"lock\"\n"
+	r := testRecipe(t, steps)
+	store := testStore(t)
+	sess := newFakeSession()
+	sess.lockTake = false
+	a1, _ := (&Run{Recipe: r, Session: sess, Store: store}).Execute(context.Background())
+	if a1.Result != jobs.Fail || len(a1.Serials) != 1 || a1.Serials[0].State != jobs.SerialReleased || a1.Serials[0].Number != 1 {
+		t.Fatalf("first attempt serials = %+v (%s)", a1.Serials, a1.Result)
+	}
+	sess2 := newFakeSession()
+	a2, _ := (&Run{Recipe: r, Session: sess2, Store: store}).Execute(context.Background())
+	if a2.Result != jobs.Pass || a2.Serials[0].Number != 1 || a2.Serials[0].State != jobs.SerialCommitted {
+		t.Fatalf("second attempt serials = %+v (%s)", a2.Serials, a2.Result)
+	}
+	a3, _ := (&Run{Recipe: r, Session: newFakeSession(), Store: store}).Execute(context.Background())
+	if a3.Serials[0].Number != 2 {
+		t.Errorf("third attempt got serial %d, want 2", a3.Serials[0].Number)
+	}
+}
