@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -31,10 +30,10 @@ func (s *Store) Begin(ctx context.Context, a *Attempt) error {
 	}
 	a.Result, a.Ended, a.Serials = Running, time.Time{}, nil
 	a.ID = s.ids.next(a.Started)
-	v, err := json.Marshal(a)
+	v, err := encodeAttempt(a)
 	if err != nil {
 		a.ID = 0
-		return fmt.Errorf("jobs: encode attempt: %w", err)
+		return err
 	}
 	err = s.db.Batch(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAttempts).Get(a.ID.key()) != nil {
@@ -65,9 +64,9 @@ func (s *Store) Checkpoint(ctx context.Context, a *Attempt) error {
 		return err
 	}
 	a.Serials = nil
-	v, err := json.Marshal(a)
+	v, err := encodeAttempt(a)
 	if err != nil {
-		return fmt.Errorf("jobs: encode attempt %s: %w", a.ID, err)
+		return err
 	}
 	err = s.db.Batch(func(tx *bolt.Tx) error {
 		old, err := runningTx(tx, a.ID)
@@ -108,9 +107,9 @@ func (s *Store) Finish(ctx context.Context, a *Attempt) error {
 		if err != nil {
 			return err
 		}
-		v, err := json.Marshal(a)
+		v, err := encodeAttempt(a)
 		if err != nil {
-			return fmt.Errorf("jobs: encode attempt %s: %w", a.ID, err)
+			return err
 		}
 		if err := putEncoded(tx, a.ID, old.UnitUID, a.UnitUID, v); err != nil {
 			return err
@@ -155,9 +154,9 @@ func putTx(tx *bolt.Tx, a *Attempt) error {
 		}
 		oldUID = old.UnitUID
 	}
-	v, err := json.Marshal(a)
+	v, err := encodeAttempt(a)
 	if err != nil {
-		return fmt.Errorf("jobs: encode attempt %s: %w", a.ID, err)
+		return err
 	}
 	return putEncoded(tx, a.ID, oldUID, a.UnitUID, v)
 }

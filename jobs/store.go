@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -192,12 +191,4 @@ func getTx(tx *bolt.Tx, id ID) (*Attempt, error) {
 		return nil, fmt.Errorf("jobs: attempt %s: %w", id, ErrNotFound)
 	}
 	return decodeAttempt(id, v)
-}
-
-func decodeAttempt(id ID, v []byte) (*Attempt, error) {
-	a := new(Attempt)
-	if err := json.Unmarshal(v, a); err != nil {
-		return nil, fmt.Errorf("jobs: attempt %s is damaged: %w", id, err)
-	}
-	return a, nil
 }
