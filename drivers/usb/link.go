@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 
 	"github.com/google/gousb"
 
@@ -21,6 +22,7 @@ type usbLink struct {
 	out     *gousb.OutEndpoint
 	in      *gousb.InEndpoint
 	release func()
+	once    sync.Once
 }
 
 var _ link.Link = (*usbLink)(nil)
@@ -106,11 +108,13 @@ func (l *usbLink) closeHandles() {
 	l.dev.Close()
 }
 
-// Close releases the interface and the device.
+// Close releases the interface and the device. Closing twice is harmless.
 func (l *usbLink) Close() error {
-	l.closeHandles()
-	if l.release != nil {
-		l.release()
-	}
+	l.once.Do(func() {
+		l.closeHandles()
+		if l.release != nil {
+			l.release()
+		}
+	})
 	return nil
 }
