@@ -118,6 +118,11 @@ func (e *NoTargetError) Error() string {
 	if e.Volts >= 0 {
 		s += fmt.Sprintf(" (target voltage %.2f V)", e.Volts)
 	}
+	var se *StatusError
+	if errors.As(e.Cause, &se) {
+		// The class is already said; keep the probe's own words short.
+		return s + fmt.Sprintf(": %s: %s 0x%02x", se.Op, se.Status, uint8(se.Status))
+	}
 	return s + ": " + e.Cause.Error()
 }
 

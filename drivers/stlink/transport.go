@@ -32,7 +32,6 @@ const (
 	dbgExit          = 0x21
 	dbgEnter         = 0x30 // APIV2_ENTER
 	dbgReadIDCodes   = 0x31
-	dbgResetSys      = 0x32
 	dbgReadReg       = 0x33
 	dbgWriteReg      = 0x34
 	dbgWriteDebugReg = 0x35
