@@ -1,0 +1,131 @@
+package stm32f4
+
+import (
+	"time"
+
+	"github.com/flashstation/flashstation/drivers/sim/hw"
+)
+
+// sysBus is 0x1FFF7800–0x1FFF7A2F: OTP (512 B) and its lock bytes, read
+// as erased (OTP programming is not modelled: writes are bus errors), the
+// unique ID at 0x1FFF7A10 and the flash size at 0x1FFF7A22 (RM0383 §24).
+type sysBus struct{ c *Chip }
+
+func (b sysBus) Read(off uint32, size int) (uint32, time.Duration, error) {
+	c := b.c
+	a := off &^ 3
+	w := uint32(0xFFFFFFFF)
+	switch {
+	case a >= 0x210 && a < 0x21C:
+		i := a - 0x210
+		w = uint32(c.uid[i]) | uint32(c.uid[i+1])<<8 | uint32(c.uid[i+2])<<16 | uint32(c.uid[i+3])<<24
+	case a == 0x220:
+		w = uint32(FlashSize>>10)<<16 | 0xFFFF
+	case a > 0x20C:
+		w = 0
+	}
+	return lane(w, off, size), 0, nil
+}
+
+func (b sysBus) Write(uint32, int, uint32) (time.Duration, error) { return 0, hw.ErrBusFault }
+
+// optBus is the user option bytes at 0x1FFFC000 (RM0383 §3.6.1 Table 8):
+// +0 USER[7:0] RDP[15:8], +8 nWRP. Readable at every level; written only
+// through OPTCR.
+type optBus struct{ c *Chip }
+
+func (b optBus) Read(off uint32, size int) (uint32, time.Duration, error) {
+	c := b.c
+	if c.f.busy {
+		return 0, c.f.until - c.clk.Now(), nil
+	}
+	w := c.opt & 0xFFFF
+	if off >= 8 {
+		w = c.opt >> 16 & 0x8FFF
+	}
+	return lane(w, off, size), 0, nil
+}
+
+func (b optBus) Write(uint32, int, uint32) (time.Duration, error) { return 0, hw.ErrBusFault }
+
+func lane(w, off uint32, size int) uint32 {
+	switch size {
+	case 1:
+		return (w >> ((off & 3) * 8)) & 0xFF
+	case 2:
+		return (w >> ((off & 2) * 8)) & 0xFFFF
+	}
+	return w
+}
+
+// flashBus is the flash array. Reads stall while BSY (§3.5); at RDP level 1
+// the debugger's reads are bus errors (§3.6.3).
+type flashBus struct{ c *Chip }
+
+func (b flashBus) Read(off uint32, size int) (uint32, time.Duration, error) {
+	c := b.c
+	if c.level > 0 {
+		return 0, 0, hw.ErrBusFault
+	}
+	if c.f.busy {
+		return 0, c.f.until - c.clk.Now(), nil
+	}
+	return c.flash.Load(off, size), 0, nil
+}
+
+func (b flashBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
+	return b.c.f.programWrite(b.c, off, size, v)
+}
+
+// dbgmcuBus is DBGMCU_IDCODE and DBGMCU_CR (RM0383 §23.6). CR survives
+// system reset.
+type dbgmcuBus struct{ c *Chip }
+
+func (b dbgmcuBus) Read(off uint32, size int) (uint32, time.Duration, error) {
+	w := uint32(RevA)<<16 | DevID
+	if off >= 4 {
+		w = b.c.dbgmcuCR
+	}
+	return lane(w, off, size), 0, nil
+}
+
+func (b dbgmcuBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
+	if off >= 4 && size == 4 {
+		b.c.dbgmcuCR = v & 0xE7 // DBG_SLEEP, DBG_STOP, DBG_STANDBY, TRACE bits
+	}
+	return 0, nil
+}
+
+// rccBus stands in for the RCC block (0x40023800), which debuggers touch
+// when they raise the clock for flashing: it keeps what is written, with
+// CR's reset value (HSION|HSIRDY, RM0383 §6.3.1) and ready bits that follow
+// their enables.
+// Clock trees are not modelled; flash timing does not depend on them here.
+type rccBus struct{ c *Chip }
+
+func (b rccBus) Read(off uint32, size int) (uint32, time.Duration, error) {
+	i := off / 4
+	w := b.c.rcc[i]
+	switch i {
+	case 0:
+		w |= 0x83 // HSION, HSIRDY, HSITRIM reset 0x10<<3
+		if w&(1<<16) != 0 {
+			w |= 1 << 17 // HSERDY follows HSEON
+		}
+		if w&(1<<24) != 0 {
+			w |= 1 << 25 // PLLRDY follows PLLON
+		}
+	case 2:
+		w = w&^0xC | (w&3)<<2 // CFGR.SWS follows SW
+	}
+	return lane(w, off, size), 0, nil
+}
+
+func (b rccBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
+	if size == 4 {
+		b.c.rcc[off/4] = v
+	}
+	return 0, nil
+}
+
+var _ hw.Bus = flashBus{}
