@@ -93,7 +93,7 @@ func looksLikeHex(data []byte) bool {
 // parseBin places a raw binary at base.
 func parseBin(name string, data []byte, base *uint32) (*Image, error) {
 	if base == nil {
-		return nil, fileErr(name, "raw binary needs a base address (not ELF, UF2 or Intel HEX by content or name)")
+		return nil, fileErr(name, "raw binary needs a base address (the file is not ELF, UF2 or Intel HEX by content or name)")
 	}
 	if len(data) == 0 {
 		return nil, fileErr(name, "empty file")

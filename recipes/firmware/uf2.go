@@ -90,6 +90,15 @@ func parseUF2(file string, data []byte, want *uint32) (*Image, error) {
 	if len(data) == 0 {
 		return nil, fileErr(file, "empty file")
 	}
+	// A file that is not UF2 at all is told so before any talk of truncation.
+	le := binary.LittleEndian
+	if len(data) >= 8 && (le.Uint32(data) != uf2Magic0 || le.Uint32(data[4:]) != uf2Magic1) {
+		if len(data) < uf2BlockSize {
+			return nil, blockErr(file, 0, "bad magic: not a UF2 file")
+		}
+		_, err := readUF2Block(file, data, 0)
+		return nil, err
+	}
 	if r := len(data) % uf2BlockSize; r != 0 {
 		return nil, offsetErr(file, int64(len(data)-r), "truncated block (%d of %d bytes)", r, uf2BlockSize)
 	}

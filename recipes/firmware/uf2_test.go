@@ -147,3 +147,12 @@ func TestEncodeUF2RoundTrip(t *testing.T) {
 		t.Error("empty image accepted")
 	}
 }
+
+func TestUF2NotUF2(t *testing.T) {
+	_, err := Parse("t.uf2", make([]byte, 700), Options{Format: FormatUF2})
+	checkErr(t, err, "t.uf2: block 0 (offset 0): bad magic at +0: 0x00000000, want 0x0A324655")
+	_, err = Parse("t.uf2", []byte("UF2?....short"), Options{Format: FormatUF2})
+	checkErr(t, err, "t.uf2: block 0 (offset 0): bad magic: not a UF2 file")
+	_, err = Parse("t.uf2", uf2Blk(0, 0, nil, 0, 1, 0)[:100], Options{Format: FormatUF2})
+	checkErr(t, err, "t.uf2: offset 0: truncated block (100 of 512 bytes)")
+}
