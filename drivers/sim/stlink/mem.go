@@ -125,10 +125,13 @@ func (f *Firmware) setup(ap uint8, csw, addr uint32) uint8 {
 }
 
 // failed records a wire failure: the firmware forgets its SELECT and CSW
-// caches (it no longer knows what the target holds) and clears sticky
-// errors so the next command can run.
+// caches (it no longer knows what the target holds), cancels a transfer
+// stuck in WAIT and clears sticky errors so the next command can run.
 func (f *Firmware) failed(s uint8, addr uint32) rwStatus {
 	f.dp.selOK, f.dp.cswOK = false, false
+	if s == statusAPWait || s == statusDPWait {
+		f.dpWrite(dpIDR, abortDAPAbort) // give up the transfer the target still holds
+	}
 	if s == statusAPFault || s == statusDPFault {
 		f.clearSticky()
 		s = statusAPFault // a fault in a memory command is the AP's bus error

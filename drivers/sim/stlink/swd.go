@@ -36,6 +36,7 @@ const (
 	dpSelect   = 0x8
 	dpRDBUFF   = 0xC
 
+	abortDAPAbort = 0x01
 	abortClearAll = 0x1E // STKCMPCLR | STKERRCLR | WDERRCLR | ORUNERRCLR
 	powerUpReq    = 0x50000000
 	powerUpAck    = 0xA0000000
