@@ -1,8 +1,10 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,7 +14,7 @@ import (
 // zero, a.Started. Call it before touching the board: if the process dies
 // afterwards, the next Open marks the attempt interrupted.
 //
-// Writes from concurrent callers share one commit (bbolt Batch), so each
+// Writes from concurrent callers share one commit (see group), so each
 // write function below must be safe to run twice: it reads everything it
 // decides on from the transaction, never from an earlier run.
 func (s *Store) Begin(ctx context.Context, a *Attempt) error {
@@ -35,14 +37,14 @@ func (s *Store) Begin(ctx context.Context, a *Attempt) error {
 		a.ID = 0
 		return err
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.group.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAttempts).Get(a.ID.key()) != nil {
 			return fmt.Errorf("jobs: attempt %s already exists", a.ID)
 		}
 		if err := putEncoded(tx, a.ID, "", a.UnitUID, v); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketRunning).Put(a.ID.key(), present)
+		return tx.Bucket(bucketRunning).Put(a.ID.key(), runningValue(a.UnitUID))
 	})
 	if err != nil {
 		a.ID = 0
@@ -68,12 +70,15 @@ func (s *Store) Checkpoint(ctx context.Context, a *Attempt) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error {
-		old, err := runningTx(tx, a.ID)
+	err = s.group.update(func(tx *bolt.Tx) error {
+		oldUID, err := runningTx(tx, a.ID)
 		if err != nil {
 			return err
 		}
-		return putEncoded(tx, a.ID, old.UnitUID, a.UnitUID, v)
+		if err := putEncoded(tx, a.ID, oldUID, a.UnitUID, v); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketRunning).Put(a.ID.key(), runningValue(a.UnitUID))
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: checkpoint: %w", err)
@@ -98,20 +103,34 @@ func (s *Store) Finish(ctx context.Context, a *Attempt) error {
 	if a.Ended.IsZero() {
 		a.Ended = time.Now()
 	}
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		old, err := runningTx(tx, a.ID)
+	// Encode (JSON + DEFLATE, the costly part) before the write transaction,
+	// with the serials as the reservations stand now; only this attempt's
+	// worker reserves for it, so they rarely differ at commit.
+	var err error
+	if a.Serials, err = s.pendingSerials(a.ID, a.Result == Pass); err != nil {
+		return err
+	}
+	v, err := encodeAttempt(a)
+	if err != nil {
+		return err
+	}
+	err = s.group.update(func(tx *bolt.Tx) error {
+		oldUID, err := runningTx(tx, a.ID)
 		if err != nil {
 			return err
 		}
-		a.Serials, err = settleTx(tx, a.ID, a.Result == Pass)
+		settled, err := settleTx(tx, a.ID, a.Result == Pass)
 		if err != nil {
 			return err
 		}
-		v, err := encodeAttempt(a)
-		if err != nil {
-			return err
+		enc := v
+		if !slices.Equal(settled, a.Serials) {
+			a.Serials = settled
+			if enc, err = encodeAttempt(a); err != nil {
+				return err
+			}
 		}
-		if err := putEncoded(tx, a.ID, old.UnitUID, a.UnitUID, v); err != nil {
+		if err := putEncoded(tx, a.ID, oldUID, a.UnitUID, enc); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketRunning).Delete(a.ID.key())
@@ -120,6 +139,17 @@ func (s *Store) Finish(ctx context.Context, a *Attempt) error {
 		return fmt.Errorf("jobs: finish: %w", err)
 	}
 	return nil
+}
+
+// pendingSerials lists what settling attempt id's reservations would give.
+func (s *Store) pendingSerials(id ID, commit bool) ([]Serial, error) {
+	var out []Serial
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = reservationsTx(tx, id, commit)
+		return err
+	})
+	return out, err
 }
 
 func (s *Store) writable(ctx context.Context) error {
@@ -132,16 +162,30 @@ func (s *Store) writable(ctx context.Context) error {
 	return nil
 }
 
-// runningTx loads attempt id and checks it has not ended.
-func runningTx(tx *bolt.Tx, id ID) (*Attempt, error) {
+// runningTx checks attempt id is running and returns the UID it was last
+// saved with, kept in the running bucket so writes need not decode the
+// stored attempt.
+func runningTx(tx *bolt.Tx, id ID) (string, error) {
+	v := tx.Bucket(bucketRunning).Get(id.key())
+	if v != nil {
+		if bytes.Equal(v, present) {
+			return "", nil
+		}
+		return string(v), nil
+	}
 	old, err := getTx(tx, id)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	if tx.Bucket(bucketRunning).Get(id.key()) == nil {
-		return nil, fmt.Errorf("jobs: attempt %s has already ended (%s)", id, old.Result)
+	return "", fmt.Errorf("jobs: attempt %s has already ended (%s)", id, old.Result)
+}
+
+// runningValue is the running bucket's value: the attempt's UID so far.
+func runningValue(uid string) []byte {
+	if uid == "" {
+		return present
 	}
-	return old, nil
+	return []byte(uid)
 }
 
 // putTx stores a whole attempt, keeping the UID index in step.

@@ -40,7 +40,7 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 		return 0, err
 	}
 	var n uint64
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.group.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketRunning).Get(id.key()) == nil {
 			return fmt.Errorf("jobs: attempt %s is not running (Begin it first)", id)
 		}
@@ -158,45 +158,49 @@ func putHead(sb *bolt.Bucket, head seriesHead) error {
 	return sb.Put(seriesState, v)
 }
 
+// reservationsTx lists attempt id's reservations as settling them would
+// record them: committed when commit, released otherwise.
+func reservationsTx(tx *bolt.Tx, id ID, commit bool) ([]Serial, error) {
+	st := SerialReleased
+	if commit {
+		st = SerialCommitted
+	}
+	var out []Serial
+	prefix := id.key()
+	c := tx.Bucket(bucketReservations).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		out = append(out, Serial{Series: string(k[8:]), Number: binary.BigEndian.Uint64(v), State: st})
+	}
+	return out, nil
+}
+
 // settleTx ends every reservation of attempt id: committed when commit,
 // released (back to the free list) otherwise.
 func settleTx(tx *bolt.Tx, id ID, commit bool) ([]Serial, error) {
-	res := tx.Bucket(bucketReservations)
-	type held struct {
-		key    []byte
-		series string
-		n      uint64
+	all, err := reservationsTx(tx, id, commit)
+	if err != nil {
+		return nil, err
 	}
-	var all []held
-	prefix := id.key()
-	c := res.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		all = append(all, held{append([]byte(nil), k...), string(k[8:]), binary.BigEndian.Uint64(v)})
-	}
-	var out []Serial
 	for _, h := range all {
-		sb := tx.Bucket(bucketSerials).Bucket([]byte(h.series))
+		sb := tx.Bucket(bucketSerials).Bucket([]byte(h.Series))
 		if sb == nil {
-			return nil, fmt.Errorf("jobs: reservation of attempt %s names missing series %q", id, h.series)
+			return nil, fmt.Errorf("jobs: reservation of attempt %s names missing series %q", id, h.Series)
 		}
-		if err := sb.Bucket(seriesReserved).Delete(u64(h.n)); err != nil {
+		if err := sb.Bucket(seriesReserved).Delete(u64(h.Number)); err != nil {
 			return nil, err
 		}
-		st := SerialReleased
-		dst := sb.Bucket(seriesFree)
-		val := present
+		dst, val := sb.Bucket(seriesFree), present
 		if commit {
-			st, dst, val = SerialCommitted, sb.Bucket(seriesCommitted), id.key()
+			dst, val = sb.Bucket(seriesCommitted), id.key()
 		}
-		if err := dst.Put(u64(h.n), val); err != nil {
+		if err := dst.Put(u64(h.Number), val); err != nil {
 			return nil, err
 		}
-		if err := res.Delete(h.key); err != nil {
+		if err := tx.Bucket(bucketReservations).Delete(reservationKey(id, h.Series)); err != nil {
 			return nil, err
 		}
-		out = append(out, Serial{Series: h.series, Number: h.n, State: st})
 	}
-	return out, nil
+	return all, nil
 }
 
 // releaseAllTx gives back every number attempt id holds.

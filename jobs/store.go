@@ -49,13 +49,8 @@ type Store struct {
 	readOnly bool
 	log      *slog.Logger
 	ids      idGen
+	group    group
 }
-
-// batchDelay is how long bbolt's Batch waits to gather concurrent writes
-// into one commit. bbolt's default of 10 ms would be every attempt's floor;
-// on a disk that syncs in ~0.1 ms a fraction of a millisecond already lets
-// 16 workers share commits.
-const batchDelay = 200 * time.Microsecond
 
 // Open opens or creates the attempt database at path. Writable opens create
 // the parent directory, create missing buckets, and recover attempts left
@@ -85,8 +80,8 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = batchDelay
 	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, log: log}
+	s.group.db = db
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
