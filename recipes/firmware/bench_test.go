@@ -2,6 +2,8 @@ package firmware
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 )
@@ -50,4 +52,27 @@ func BenchmarkParseUF2_2MiB(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchParse(b, "bench.uf2", file)
+}
+
+// BenchmarkLoadHex2MiB measures Load, which streams HEX from the file: its
+// allocations are all the memory it needs, the file is never held whole.
+func BenchmarkLoadHex2MiB(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "bench.hex")
+	if err := os.WriteFile(path, EncodeHex(benchImage()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Load(path, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/benchImageSize, "alloc/image")
 }

@@ -1,8 +1,10 @@
 package firmware
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
+	"io"
 )
 
 // Intel HEX record types.
@@ -41,7 +43,53 @@ var unhex = func() (t [256]byte) {
 // offset+length passes 0xFFFF (as GNU objcopy and most loaders do), rather than
 // wrapping inside the 64 KiB segment as the 1988 specification describes.
 func parseHex(file string, data []byte) (*Image, error) {
-	b := newBuilder(len(data)/2, func(loc int, format string, args ...any) *Error {
+	pos := 0
+	return parseHexLines(file, len(data), func() ([]byte, error) {
+		if pos >= len(data) {
+			return nil, io.EOF
+		}
+		text := data[pos:]
+		if nl := bytes.IndexByte(text, '\n'); nl >= 0 {
+			text = text[:nl]
+			pos += nl + 1
+		} else {
+			pos = len(data)
+		}
+		return text, nil
+	})
+}
+
+// maxHexLine bounds one line when streaming from a reader: a record is at
+// most 521 characters; the rest allows generous trailing whitespace.
+const maxHexLine = 4096
+
+// parseHexReader streams Intel HEX from r, so a file of text several times
+// the image's size is never held in memory at once. size is the file's size,
+// used to size the output buffer.
+func parseHexReader(file string, r io.Reader, size int64) (*Image, error) {
+	br := bufio.NewReaderSize(r, maxHexLine)
+	line := 0
+	return parseHexLines(file, int(min(size, 1<<40)), func() ([]byte, error) {
+		line++
+		text, err := br.ReadSlice('\n')
+		switch {
+		case err == nil:
+			return text[:len(text)-1], nil
+		case err == io.EOF && len(text) > 0:
+			return text, nil
+		case err == bufio.ErrBufferFull:
+			return nil, lineErr(file, line, "line longer than %d bytes", maxHexLine)
+		case err == io.EOF:
+			return nil, io.EOF
+		}
+		return nil, &Error{File: file, Line: line, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
+	})
+}
+
+// parseHexLines parses the lines next returns (without their LF) until it
+// returns io.EOF. size is an upper bound on the text's length.
+func parseHexLines(file string, size int, next func() ([]byte, error)) (*Image, error) {
+	b := newBuilder(size/2, func(loc int, format string, args ...any) *Error {
 		return lineErr(file, loc, format, args...)
 	})
 	var (
@@ -51,15 +99,15 @@ func parseHex(file string, data []byte) (*Image, error) {
 		eofLine int
 		line    int
 	)
-	for pos := 0; pos < len(data); {
-		line++
-		text := data[pos:]
-		if nl := bytes.IndexByte(text, '\n'); nl >= 0 {
-			text = text[:nl]
-			pos += nl + 1
-		} else {
-			pos = len(data)
+	for {
+		text, err := next()
+		if err == io.EOF {
+			break
 		}
+		if err != nil {
+			return nil, err
+		}
+		line++
 		text = bytes.TrimRight(text, " \t\r")
 		if len(text) == 0 {
 			continue

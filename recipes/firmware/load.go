@@ -1,20 +1,48 @@
 package firmware
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
-// Load reads the file at path and parses it with Parse. Errors name path.
+// Load reads the file at path and parses it as Parse does; errors name path.
+// Intel HEX is streamed rather than read whole, as its text is nearly three
+// times the size of the image it describes.
 func Load(path string, opts Options) (*Image, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
 	}
-	return Parse(path, data, opts)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
+	}
+	br := bufio.NewReaderSize(f, maxHexLine)
+	head, err := br.Peek(maxHexLine)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
+	}
+	format := opts.Format
+	if format == FormatAuto {
+		format = Detect(path, head)
+	}
+	if err := checkOptions(path, format, opts); err != nil {
+		return nil, err
+	}
+	if format == FormatHex {
+		return parseHexReader(path, br, st.Size())
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(br); err != nil {
+		return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
+	}
+	return parse(path, buf.Bytes(), format, opts, true)
 }
 
 // Parse loads a firmware image from data; name is used in errors and for
@@ -28,12 +56,26 @@ func Parse(name string, data []byte, opts Options) (*Image, error) {
 	if f == FormatAuto {
 		f = Detect(name, data)
 	}
+	if err := checkOptions(name, f, opts); err != nil {
+		return nil, err
+	}
+	return parse(name, data, f, opts, false)
+}
+
+// checkOptions refuses options that do not fit format f.
+func checkOptions(name string, f Format, opts Options) error {
 	if opts.Base != nil && f != FormatBin {
-		return nil, fileErr(name, "a base address applies only to raw binaries; this file is %s", f)
+		return fileErr(name, "a base address applies only to raw binaries; this file is %s", f)
 	}
 	if opts.Family != nil && f != FormatUF2 {
-		return nil, fileErr(name, "a UF2 family applies only to UF2 files; this file is %s", f)
+		return fileErr(name, "a UF2 family applies only to UF2 files; this file is %s", f)
 	}
+	return nil
+}
+
+// parse runs the parser for f. owned says data is ours to keep (Load's
+// buffer), sparing a raw binary its copy.
+func parse(name string, data []byte, f Format, opts Options, owned bool) (*Image, error) {
 	switch f {
 	case FormatHex:
 		return parseHex(name, data)
@@ -42,7 +84,7 @@ func Parse(name string, data []byte, opts Options) (*Image, error) {
 	case FormatUF2:
 		return parseUF2(name, data, opts.Family)
 	case FormatBin:
-		return parseBin(name, data, opts.Base)
+		return parseBin(name, data, opts.Base, owned)
 	}
 	return nil, fileErr(name, "unknown format %q", string(f))
 }
@@ -91,7 +133,7 @@ func looksLikeHex(data []byte) bool {
 }
 
 // parseBin places a raw binary at base.
-func parseBin(name string, data []byte, base *uint32) (*Image, error) {
+func parseBin(name string, data []byte, base *uint32, owned bool) (*Image, error) {
 	if base == nil {
 		return nil, fileErr(name, "raw binary needs a base address (the file is not ELF, UF2 or Intel HEX by content or name)")
 	}
@@ -101,7 +143,10 @@ func parseBin(name string, data []byte, base *uint32) (*Image, error) {
 	if uint64(*base)+uint64(len(data)) > 0xFFFFFFFF {
 		return nil, fileErr(name, "%d bytes at base 0x%08X run past the end of the 32-bit address space", len(data), *base)
 	}
-	seg := Segment{Address: *base, Data: bytes.Clone(data)}
+	if !owned {
+		data = bytes.Clone(data)
+	}
+	seg := Segment{Address: *base, Data: data}
 	return newImage(FormatBin, []Segment{seg}, nil, nil), nil
 }
 

@@ -1,0 +1,61 @@
+package firmware
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLoadHexStreams: Load streams Intel HEX; it must agree with Parse on
+// images and on errors, and bound the length of a line.
+func TestLoadHexStreams(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, text, want string // want: error text, "" for success
+	}{
+		{"no final newline", rec(0, 0, 1, 2) + rec(5, 0, 0, 0, 0, 9) + strings.TrimSuffix(eof, "\n"), ""},
+		{"CRLF", strings.ReplaceAll(rec(0, 0x10, 7)+eof+"\n", "\n", "\r\n"), ""},
+		{"bad checksum", rec(0, 0, 1) + ":0100000002FC\n" + eof, "t.hex:2: checksum 0xFC, want 0xFD"},
+		{"no EOF", rec(0, 0, 1), "t.hex:2: missing end-of-file record"},
+		{"overlap", rec(0, 0, 1) + rec(0, 0, 2) + eof, "t.hex:2: data at 0x00000000 (0x02) overlaps"},
+		{"huge line", rec(0, 0, 1) + strings.Repeat(" ", 5000) + "\n" + eof, "t.hex:2: line longer than 4096 bytes"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "t.hex")
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			loaded, err := Load(path, Options{})
+			if tc.want != "" {
+				checkErr(t, err, tc.want)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed, err := Parse("t.hex", []byte(tc.text), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkInvariants(t, loaded)
+			if loaded.SHA256 != parsed.SHA256 || !eqPtr(loaded.Entry, parsed.Entry) {
+				t.Fatal("Load and Parse disagree")
+			}
+		})
+	}
+}
+
+func TestLoadOptions(t *testing.T) {
+	_, err := Load("testdata/blinky.hex", Options{Base: u32(0)})
+	checkErr(t, err, "testdata/blinky.hex: a base address applies only to raw binaries")
+	_, err = Load("testdata/blinky.elf", Options{Family: u32(1)})
+	checkErr(t, err, "a UF2 family applies only to UF2 files; this file is elf")
+	img, err := Load("testdata/blinky.uf2", Options{Family: u32(0x57755A57)})
+	if err != nil || img.Size != 220 {
+		t.Fatalf("%v %v", img, err)
+	}
+	_, err = Load("testdata/blinky.bin", Options{Format: "srec"})
+	checkErr(t, err, `unknown format "srec"`)
+}
