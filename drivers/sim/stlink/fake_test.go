@@ -32,6 +32,7 @@ type fakeSWD struct {
 	waits    int  // answer WAIT to this many packets
 	absent   bool // nobody drives SWDIO
 	noPower  bool // CTRL/STAT never shows the power-up ACKs
+	quiet    bool // no log: for measuring the firmware alone
 	log      []string
 	outs     []string
 	hz       uint32
@@ -66,11 +67,16 @@ func (s *fakeSWD) Transfer(req uint8, w uint32) (uint8, uint32, bool) {
 		return ackWait, 0, true
 	}
 	ap, rnw, a := nib&1 == 1, nib&2 != 0, (nib>>2)<<2
-	kind := map[bool]string{true: "AP", false: "DP"}[ap]
-	if rnw {
-		s.log = append(s.log, fmt.Sprintf("r%s%X", kind, a))
-	} else {
-		s.log = append(s.log, fmt.Sprintf("w%s%X=%X", kind, a, w))
+	kind := "DP"
+	if ap {
+		kind = "AP"
+	}
+	if !s.quiet {
+		if rnw {
+			s.log = append(s.log, fmt.Sprintf("r%s%X", kind, a))
+		} else {
+			s.log = append(s.log, fmt.Sprintf("w%s%X=%X", kind, a, w))
+		}
 	}
 	if s.sticky && (ap || (rnw && a == dpRDBUFF)) {
 		return ackFault, 0, true

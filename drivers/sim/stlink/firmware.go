@@ -47,7 +47,8 @@ type Firmware struct {
 	ver version
 
 	mode    uint8
-	replies [][]byte
+	replies [][]byte // queued IN transfers; the host takes replies[head]
+	head    int
 
 	// Write-memory data phase in progress: the command and the bytes so far.
 	wr        memCmd
@@ -80,7 +81,8 @@ func New(cfg Config) *Firmware {
 // plug-in in st-util and OpenOCD logs), default clocks, nRESET released.
 func (f *Firmware) Reset() {
 	f.mode = modeMass
-	f.replies = nil
+	clear(f.replies) // replies not yet read are lost with the replug
+	f.replies, f.head = f.replies[:0], 0
 	f.wrLen, f.wrGot, f.wrBuf = 0, 0, f.wrBuf[:0]
 	f.dp = dpState{}
 	f.swdDivisor, f.jtagDiv = 1, 32 // 1.8 MHz and 1.125 MHz, the firmware defaults
@@ -102,12 +104,15 @@ func (f *Firmware) Interface() int { return 0 }
 // In hands the host the next reply; a host reading when the firmware has
 // nothing to say gets nothing, and its transfer times out.
 func (f *Firmware) In() ([]byte, bool) {
-	if len(f.replies) == 0 {
+	if f.head == len(f.replies) {
 		return nil, false
 	}
-	r := f.replies[0]
-	f.replies[0] = nil
-	f.replies = f.replies[1:]
+	r := f.replies[f.head]
+	f.replies[f.head] = nil
+	f.head++
+	if f.head == len(f.replies) {
+		f.replies, f.head = f.replies[:0], 0 // keep the queue's storage
+	}
 	return r, true
 }
 

@@ -188,3 +188,38 @@ func hexN(n int) string {
 	}
 	return string(b)
 }
+
+func TestCSWFromCommand(t *testing.T) {
+	for _, tc := range []struct {
+		m    Model
+		wire string
+	}{
+		// From V2J32 the command's CSW[31:8] replaces the default.
+		{V2, "wDP8=0 wAP0=23000012 wAP4=20000000 rAPC rDPC"},
+		// J17 ignores those bytes.
+		{V2Old, "wDP8=0 wAP0=A2000012 wAP4=20000000 rAPC rDPC"},
+	} {
+		f, swd := attached(t, tc.m)
+		exchange(t, f, block("f2 07 00000020 0400 00 000023"))
+		if join(swd.log) != tc.wire {
+			t.Errorf("%s: wire %s\nwant %s", tc.m, join(swd.log), tc.wire)
+		}
+	}
+}
+
+// TestReadAllocations checks that a memory read costs the firmware one
+// reply buffer whatever its length: nothing is allocated per word.
+func TestReadAllocations(t *testing.T) {
+	f, swd := attached(t, V2)
+	swd.quiet = true
+	cmd := unhex(t, block("f2 07 00000020 0004 00")) // 1024 bytes
+	allocs := testing.AllocsPerRun(50, func() {
+		f.Out(cmd)
+		if _, ok := f.In(); !ok {
+			t.Fatal("no reply")
+		}
+	})
+	if allocs > 1 {
+		t.Errorf("%.1f allocations per 1 KiB read, want at most 1", allocs)
+	}
+}
