@@ -72,10 +72,12 @@ func poll(ctx context.Context, dap drivers.DAPAccess, setup []drivers.DAPOp, op 
 		ops := append(append(append([]drivers.DAPOp(nil), setup...), m), setup...)
 		ops = append(ops, r)
 		err := dap.Batch(ctx, ops)
-		if err == nil && v&mask == want&mask {
+		if err == nil {
+			// The match read saw the value; v is a later read and may
+			// already differ (clear-on-read bits such as S_RESET_ST).
 			return v, nil
 		}
-		if err != nil {
+		{
 			// A mismatch after the probe's retries shows as an error; a
 			// plain read tells it from a failed access.
 			pops := append(append([]drivers.DAPOp(nil), setup...), r)
