@@ -42,7 +42,7 @@ func planChunks(addr uint32, n, size int, lim limits) ([]chunk, error) {
 	if n < 0 || uint64(addr)+uint64(n) > 1<<32 {
 		return nil, fmt.Errorf("stlink: %d bytes at 0x%08x run past the end of the address space", n, addr)
 	}
-	if lim.tarBlock == 0 || lim.tarBlock&(lim.tarBlock-1) != 0 || lim.max8 <= 0 {
+	if lim.tarBlock < 4 || lim.tarBlock&(lim.tarBlock-1) != 0 || lim.max8 <= 0 {
 		return nil, fmt.Errorf("stlink: bad transfer limits (TAR block %d, 8-bit max %d)", lim.tarBlock, lim.max8)
 	}
 	maxLen := maxRW16or32
