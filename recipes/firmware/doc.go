@@ -29,5 +29,11 @@
 //
 // Parse never keeps a reference to the caller's bytes, and never allocates
 // more than a small multiple of the input: counts and sizes read from a file
-// are checked against the file's length before they size anything.
+// are checked against the file's length before they size anything. Load
+// streams Intel HEX from the file, so loading a HEX allocates about 1.4 times
+// the image, not the nearly 3 times larger text.
+//
+// Every problem with a file is an *Error naming the file and the place:
+// "fw.hex:12: checksum 0x3C, want 0x3D", "fw.uf2: block 7 (offset 3584): bad
+// magic …", "fw.elf: offset 18: machine x86-64 not supported (want ARM)".
 package firmware
