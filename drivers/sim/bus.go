@@ -43,6 +43,9 @@ type Probe struct {
 	port   string
 	fw     hw.Firmware
 	chip   hw.Chip // nil for an empty nest
+	// power switches the nest's supply (chip and debug port together); nil
+	// for an empty nest.
+	power  func(on bool)
 	clock  *clock.Clock
 	faults *fault.Injector
 	mode   Mode
@@ -56,12 +59,12 @@ type Probe struct {
 
 // Attach puts a probe on the bus, plugged in. Port paths are derived from
 // the position so they stay stable from run to run.
-func (b *Bus) Attach(fw hw.Firmware, chip hw.Chip, clk *clock.Clock, faults *fault.Injector, mode Mode) *Probe {
+func (b *Bus) Attach(fw hw.Firmware, chip hw.Chip, power func(on bool), clk *clock.Clock, faults *fault.Injector, mode Mode) *Probe {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	i := len(b.probes)
 	p := &Probe{
-		bus: b, index: i, fw: fw, chip: chip, clock: clk, faults: faults, mode: mode,
+		bus: b, index: i, fw: fw, chip: chip, power: power, clock: clk, faults: faults, mode: mode,
 		port:      PortPath(i),
 		serial:    fw.Descriptor().Serial,
 		isPlugged: true,

@@ -48,7 +48,7 @@ func newEchoBus(t *testing.T, tt link.TransferType, size int, faults *fault.Inje
 	clk := &clock.Clock{}
 	fw := &echoFirmware{clk: clk, cost: 100 * time.Microsecond, ep: tt, size: size}
 	b := NewBus()
-	p := b.Attach(fw, nil, clk, faults, mode)
+	p := b.Attach(fw, nil, nil, clk, faults, mode)
 	return b, p, fw
 }
 

@@ -54,8 +54,8 @@ func (l *simLink) Write(ctx context.Context, pkt []byte) (int, error) {
 		// only by a read that times out.
 		return len(pkt), l.pace(ctx)
 	}
-	if p.faults.Fire(fault.PowerLoss) && p.chip != nil {
-		p.chip.SetPower(false)
+	if p.faults.Fire(fault.PowerLoss) && p.power != nil {
+		p.power(false)
 	}
 	p.clock.AdvanceTo(arrived)
 	p.fw.Out(append([]byte(nil), pkt...))
