@@ -129,7 +129,7 @@ func (w slotSWD) wire() hw.SWD {
 	return w.s.empty
 }
 
-func (w slotSWD) SetClock(hz uint32)               { w.s.setSWDClock(hz) }
+func (w slotSWD) SetClock(hz uint32)                { w.s.setSWDClock(hz) }
 func (w slotSWD) Configure(trn int, dataPhase bool) { w.wire().Configure(trn, dataPhase) }
 func (w slotSWD) Out(n int, data []byte)            { w.wire().Out(n, data) }
 func (w slotSWD) In(n int) []byte                   { return w.wire().In(n) }
