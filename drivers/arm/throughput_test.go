@@ -14,8 +14,8 @@ type tickLink struct{ t time.Duration }
 
 func (l *tickLink) Write(context.Context, []byte) (int, error) { return 0, link.ErrClosed }
 func (l *tickLink) Read(context.Context, []byte) (int, error)  { return 0, link.ErrClosed }
-func (l *tickLink) Close() error                                { return nil }
-func (l *tickLink) ModeledTime() time.Duration                  { l.t += 100 * time.Millisecond; return l.t }
+func (l *tickLink) Close() error                               { return nil }
+func (l *tickLink) ModeledTime() time.Duration                 { l.t += 100 * time.Millisecond; return l.t }
 
 func TestRAMThroughput(t *testing.T) {
 	ctx := context.Background()

@@ -23,7 +23,6 @@ func (p *Probe) Connect(ctx context.Context, opts drivers.ConnectOptions) (uint3
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.invalidate()
-	p.connected = false
 
 	resp, err := p.t.exchange(ctx, encodeConnect(portSWD))
 	if err == nil {
@@ -75,7 +74,6 @@ func (p *Probe) Connect(ctx context.Context, opts drivers.ConnectOptions) (uint3
 	if err := p.batch(ctx, []drivers.DAPOp{{Addr: dpDPIDR, Result: &dpidr}}); err != nil {
 		return 0, err
 	}
-	p.connected = true
 	p.log.Debug("cmsisdap: connected", "serial", p.id.Serial, "dpidr", fmt.Sprintf("%08x", dpidr), "clock_hz", hz)
 	return dpidr, nil
 }
@@ -111,7 +109,6 @@ func (p *Probe) Disconnect(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.invalidate()
-	p.connected = false
 	return p.simple(ctx, encodeDisconnect())
 }
 

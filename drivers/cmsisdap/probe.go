@@ -49,12 +49,10 @@ type Probe struct {
 	waitRetry, matchRetry uint16
 
 	// DAP state the driver tracks to save transfers.
-	connected  bool
-	selectOK   bool
-	selectVal  uint32
-	maskOK     bool
-	maskVal    uint32
-	configured bool
+	selectOK  bool
+	selectVal uint32
+	maskOK    bool
+	maskVal   uint32
 }
 
 var (
