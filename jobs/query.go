@@ -38,7 +38,7 @@ func (s *Store) ByUnit(ctx context.Context, uid string) ([]*Attempt, error) {
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("jobs: no attempts recorded for unit %s in %s: %w", norm, s.path, ErrNotFound)
+		return nil, errorOf(ErrNotFound, "jobs: no attempts recorded for unit %s in %s", norm, s.path)
 	}
 	return out, nil
 }

@@ -157,7 +157,7 @@ func (s *Store) writable(ctx context.Context) error {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	if s.readOnly {
-		return fmt.Errorf("jobs: %s: %w", s.path, ErrReadOnly)
+		return errorOf(ErrReadOnly, "jobs: %s is open read-only", s.path)
 	}
 	return nil
 }

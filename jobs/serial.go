@@ -126,7 +126,7 @@ func openSeries(tx *bolt.Tx, name string, first uint64, create bool) (*bolt.Buck
 	sb := root.Bucket([]byte(name))
 	if sb == nil {
 		if !create {
-			return nil, seriesHead{}, fmt.Errorf("jobs: serial series %q: %w", name, ErrNotFound)
+			return nil, seriesHead{}, errorOf(ErrNotFound, "jobs: no serial series %q", name)
 		}
 		var err error
 		if sb, err = root.CreateBucket([]byte(name)); err != nil {

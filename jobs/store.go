@@ -68,14 +68,14 @@ func Open(path string, opts Options) (*Store, error) {
 		// bbolt would create an empty file; a reader asking for a file that
 		// is not there has the wrong path.
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("jobs: no database at %s (nothing recorded yet, or wrong --db / FLASHSTATION_DB?): %w", path, ErrNotFound)
+			return nil, errorOf(ErrNotFound, "jobs: no database at %s (nothing recorded yet, or wrong --db / FLASHSTATION_DB?)", path)
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("jobs: create directory for %s: %w", path, err)
 	}
 	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("jobs: database %s is in use by another process (is flashstation serve running?): %w", path, ErrInUse)
+		return nil, errorOf(ErrInUse, "jobs: database %s is in use by another process (is flashstation serve running?)", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("jobs: open %s: %w", path, err)
@@ -183,7 +183,21 @@ func (s *Store) Close() error {
 func getTx(tx *bolt.Tx, id ID) (*Attempt, error) {
 	v := tx.Bucket(bucketAttempts).Get(id.key())
 	if v == nil {
-		return nil, fmt.Errorf("jobs: attempt %s: %w", id, ErrNotFound)
+		return nil, errorOf(ErrNotFound, "jobs: no attempt %s", id)
 	}
 	return decodeAttempt(id, v)
+}
+
+// kindError is a full message that also matches a sentinel with errors.Is,
+// so the line a user reads does not end in the sentinel's text again.
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+func errorOf(kind error, format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kind: kind}
 }
