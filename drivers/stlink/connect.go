@@ -46,6 +46,13 @@ func (p *Probe) Connect(ctx context.Context, opts drivers.ConnectOptions) (uint3
 	if opts.TargetSel != nil {
 		return 0, fmt.Errorf("stlink: ST-Link cannot select a multidrop SWD target (TARGETSEL 0x%08x); use a CMSIS-DAP probe", *opts.TargetSel)
 	}
+	if p.connected {
+		// Reconnecting: leave the old session first, as OpenOCD does, so
+		// the probe re-reads the target from scratch.
+		if err := p.disconnect(ctx); err != nil {
+			return 0, err
+		}
+	}
 	khz := opts.ClockHz / 1000
 	if khz == 0 {
 		khz = DefaultClockKHz

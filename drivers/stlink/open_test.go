@@ -306,3 +306,11 @@ func TestCloseLeavesDebugMode(t *testing.T) {
 	}
 	done(t, pb)
 }
+
+func TestReconnectLeavesOldSession(t *testing.T) {
+	p, pb, _ := connected(t, openV2J37+connectV2J37+"> f2 21 ..16\n"+connectV2J37)
+	if _, err := p.Connect(t.Context(), drivers.ConnectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	done(t, pb)
+}
