@@ -56,6 +56,49 @@ func BenchmarkRecordAttempt(b *testing.B) {
 	}
 }
 
+// BenchmarkRecordAttemptPaced is the station's shape: 16 workers, each
+// recording start, flashing (a 20 ms stand-in; real flashing takes seconds),
+// recording the end, so writes
+// arrive together but not back to back. Reports Begin+Finish latency.
+func BenchmarkRecordAttemptPaced(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism((16 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for i := 0; pb.Next(); i++ {
+			a := realisticAttempt(i, "1f2e3d4c5b6a7988")
+			steps := a.Steps
+			a.Steps = nil
+			t0 := time.Now()
+			if err := s.Begin(ctx, a); err != nil {
+				b.Error(err)
+				return
+			}
+			d := time.Since(t0)
+			time.Sleep(20 * time.Millisecond)
+			a.Steps, a.Result = steps, Pass
+			t1 := time.Now()
+			if err := s.Finish(ctx, a); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, d+time.Since(t1))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-median")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "ms-p99")
+	}
+}
+
 // BenchmarkBytesPerAttempt writes realistic 8-step, 20-log-line attempts
 // and reports the file size per attempt.
 func BenchmarkBytesPerAttempt(b *testing.B) {
