@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestExportJSONLines(t *testing.T) {
@@ -154,5 +156,45 @@ func TestWriteUnitAndTable(t *testing.T) {
 	}
 	if lines := strings.Count(buf.String(), "\n"); lines != 4 || !strings.HasPrefix(buf.String(), "ID ") {
 		t.Errorf("table:\n%s", buf.String())
+	}
+}
+
+// TestGroupSurvivesFailingWrite checks that one failing or panicking write
+// in a shared commit fails alone and the others commit.
+func TestGroupSurvivesFailingWrite(t *testing.T) {
+	s := newStore(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 12)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.group.update(func(tx *bolt.Tx) error {
+				switch i {
+				case 3:
+					return errors.New("refused")
+				case 7:
+					panic("boom")
+				}
+				return tx.Bucket(bucketMeta).Put([]byte(fmt.Sprint("k", i)), present)
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		want := i == 3 || i == 7
+		if (err != nil) != want {
+			t.Errorf("write %d: err %v", i, err)
+		}
+	}
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		for i := range errs {
+			if got := tx.Bucket(bucketMeta).Get([]byte(fmt.Sprint("k", i))) != nil; got != (i != 3 && i != 7) {
+				t.Errorf("key %d stored %v", i, got)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -67,7 +68,7 @@ func (g *group) commit(calls []*groupCall) {
 	for len(calls) > 0 {
 		err := g.db.Update(func(tx *bolt.Tx) error {
 			for i, c := range calls {
-				if err := c.fn(tx); err != nil {
+				if err := safeCall(c.fn, tx); err != nil {
 					return &failedCall{index: i, err: err}
 				}
 			}
@@ -85,7 +86,18 @@ func (g *group) commit(calls []*groupCall) {
 			bad.done <- f.err
 			return
 		}
-		bad.done <- g.db.Update(bad.fn)
+		bad.done <- g.db.Update(func(tx *bolt.Tx) error { return safeCall(bad.fn, tx) })
 		calls = append(calls[:f.index:f.index], calls[f.index+1:]...)
 	}
+}
+
+// safeCall turns a panic in one write into that write's error, so the
+// leader goes on and no other writer waits forever.
+func safeCall(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("jobs: write panicked: %v", r)
+		}
+	}()
+	return fn(tx)
 }
