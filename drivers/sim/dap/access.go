@@ -78,7 +78,7 @@ func (d *DP) gate(ap, rnw bool, a uint8) uint8 {
 // refused it (hw.WaitError): nothing happened and the DP must answer WAIT.
 func (d *DP) apRead(apsel, reg uint8) (v uint32, wait bool) {
 	if int(apsel) >= len(d.aps) || d.aps[apsel] == nil {
-		return 0, false // no AP here: reads as zero (ADIv5 C2.? APSEL)
+		return 0, false // no AP at APSEL: reads as zero, so IDR 0 ends an AP scan
 	}
 	if d.ctrl&CtrlCDbgPwrUpReq == 0 {
 		d.ctrl |= CtrlStickyErr // debug domain powered down
@@ -147,7 +147,7 @@ func (d *DP) apReg(a uint8) uint8 { return uint8(d.sel&0xF0) | a&0xC }
 
 // swdRead performs an SWD read request: ACK and data. AP reads are posted:
 // the data is the previous AP read's result and this read's result waits
-// in RDBUFF (ADIv5 B4.2.? "posted reads").
+// in RDBUFF (ADIv5 B4.2: posted AP reads).
 func (d *DP) swdRead(ap bool, a uint8) (uint8, uint32) {
 	if ack := d.gate(ap, true, a); ack != AckOK {
 		return ack, 0

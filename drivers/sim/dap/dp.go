@@ -127,8 +127,11 @@ func (d *DP) Spec() hw.DPSpec { return d.spec }
 // JTAG, and SWD needs the JTAG-to-SWD sequence first (ADIv5 B5.2).
 func (d *DP) SetSWJ(on bool) {
 	d.swj = on
-	if on && d.link != linkActive {
+	switch {
+	case on && d.link != linkActive:
 		d.link = linkJTAG
+	case !on && d.link == linkJTAG:
+		d.link = linkLockout
 	}
 }
 

@@ -98,3 +98,5 @@ func connect(w *SWDWire) (uint8, uint32) {
 	w.Transfer(wrCTRL, CtrlCDbgPwrUpReq|CtrlCSysPwrUpReq)
 	return ack, id
 }
+
+func clockAt(ns int64) time.Duration { return time.Duration(ns) }
