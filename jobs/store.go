@@ -54,7 +54,7 @@ type Store struct {
 
 // Open opens or creates the attempt database at path. Writable opens create
 // the parent directory, create missing buckets, and recover attempts left
-// running by a process that died (see Recover in the package doc).
+// running by a process that died (see recoverTx).
 func Open(path string, opts Options) (*Store, error) {
 	timeout := opts.Timeout
 	if timeout <= 0 {
