@@ -18,6 +18,10 @@ func (st *attemptState) do(ctx context.Context, s Step, progress targets.Progres
 	case ActReadID:
 		return 0, st.readID(ctx)
 	case ActUnlock:
+		if s.IfLocked && st.protected != nil && !*st.protected {
+			targets.Logf(ctx, slog.LevelInfo, "readout protection is off: nothing to unlock, flash left as it is")
+			return 0, nil
+		}
 		if err := sess.Unlock(ctx, progress); err != nil {
 			return 0, err
 		}
@@ -75,6 +79,8 @@ func (st *attemptState) readID(ctx context.Context) error {
 	want := st.run.Recipe.Target.Facts
 	a := st.attempt
 	st.mu.Lock()
+	protected := id.Protected
+	st.protected = &protected
 	a.UnitUID = id.UIDHex()
 	a.DeviceID = fmt.Sprintf("0x%X", id.DeviceID)
 	st.mu.Unlock()

@@ -90,6 +90,9 @@ type Step struct {
 	Optional bool // a failure is recorded but does not stop the attempt
 	// AllowErase is the explicit permission destructive steps need.
 	AllowErase bool
+	// IfLocked, on unlock: only when an earlier read-id found readout
+	// protection on; otherwise the step passes without touching the chip.
+	IfLocked bool
 	// erase and write: where.
 	Address uint32
 	Size    uint32

@@ -130,7 +130,9 @@ type attemptState struct {
 	run     *Run
 	attempt *jobs.Attempt
 	erased  bool // an unlock or mass erase succeeded: program need not erase
-	mu      sync.Mutex
+	// protected is what the last read-id found (nil before any read-id).
+	protected *bool
+	mu        sync.Mutex
 }
 
 // runStep runs one step with its retries and returns its record.

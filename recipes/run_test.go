@@ -307,3 +307,19 @@ func TestSerialReleasedOnFailureAndReused(t *testing.T) {
 		t.Errorf("third attempt got serial %d, want 2", a3.Serials[0].Number)
 	}
 }
+
+func TestUnlockIfLocked(t *testing.T) {
+	steps := "[[step]]\naction = \"read-id\"\n[[step]]\naction = \"unlock\"\nallow_erase = true\nif_locked = true\n"
+	r := testRecipe(t, steps)
+	sess := newFakeSession()
+	a, _ := (&Run{Recipe: r, Session: sess, Store: testStore(t)}).Execute(context.Background())
+	if a.Result != jobs.Pass || strings.Contains(strings.Join(sess.calls, ","), "unlock") {
+		t.Errorf("unlocked an open chip: %v, %s", sess.calls, a.Result)
+	}
+	if !strings.Contains(fmt.Sprint(a.Steps[1].Log), "nothing to unlock") {
+		t.Errorf("log = %v", a.Steps[1].Log)
+	}
+	if _, err := parseIn(t, t.TempDir(), "[target]\nfamily=\"stm32f1\"\nvariant=\"stm32f103c8\"\n[firmware]\npath=\"x\"\nsha256=\"00\"\n[[step]]\naction = \"unlock\"\nallow_erase = true\nif_locked = true\n"); err == nil || !strings.Contains(err.Error(), "if_locked needs a read-id step before it") {
+		t.Errorf("if_locked without read-id: %v", err)
+	}
+}

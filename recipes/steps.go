@@ -15,7 +15,7 @@ import (
 
 // fieldsFor lists the keys each action takes besides the common ones.
 var fieldsFor = map[Action][]string{
-	ActUnlock:    {"allow_erase"},
+	ActUnlock:    {"allow_erase", "if_locked"},
 	ActMassErase: {"allow_erase"},
 	ActErase:     {"allow_erase", "address", "size"},
 	ActWrite:     {"address", "hex", "text", "serial"},
@@ -96,6 +96,9 @@ func parseStepFields(t *table, s *Step, allowed []string) {
 	if take("allow_erase") {
 		s.AllowErase = t.boolean("allow_erase")
 	}
+	if take("if_locked") {
+		s.IfLocked = t.boolean("if_locked")
+	}
 	if take("halt") {
 		s.Halt = t.boolean("halt")
 	}
@@ -152,10 +155,19 @@ func parseStepFields(t *table, s *Step, allowed []string) {
 
 // checkOrder refuses step orders that cannot work.
 func checkOrder(d *doc, r *Recipe) {
-	programmed, locked := -1, -1
+	programmed, locked, readID := -1, -1, -1
 	serialWrites := 0
 	for _, s := range r.Steps {
 		at := "step[" + strconv.Itoa(s.Index) + "]"
+		switch s.Action {
+		case ActReadID:
+			if readID < 0 {
+				readID = s.Index
+			}
+		}
+		if s.IfLocked && readID < 0 {
+			d.addf(at+".if_locked", "%s: if_locked needs a read-id step before it to know whether the chip is locked", s.Label())
+		}
 		switch s.Action {
 		case ActUnlock, ActMassErase, ActErase:
 			if !s.AllowErase {
