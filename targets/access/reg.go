@@ -1,0 +1,95 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Read32 reads the 32-bit register at addr.
+func (t *Target) Read32(ctx context.Context, addr uint32) (uint32, error) {
+	if t.broken != nil {
+		return 0, t.broken
+	}
+	var v [1]uint32
+	if err := t.Mem.ReadMemory32(ctx, addr, v[:]); err != nil {
+		return 0, fmt.Errorf("access: read 0x%08X: %w", addr, err)
+	}
+	return v[0], nil
+}
+
+// Write32 writes the 32-bit register at addr.
+func (t *Target) Write32(ctx context.Context, addr, value uint32) error {
+	if t.broken != nil {
+		return t.broken
+	}
+	if err := t.Mem.WriteMemory32(ctx, addr, []uint32{value}); err != nil {
+		return fmt.Errorf("access: write 0x%08X to 0x%08X: %w", value, addr, err)
+	}
+	return nil
+}
+
+// Read16 reads the halfword at addr (2-byte aligned).
+func (t *Target) Read16(ctx context.Context, addr uint32) (uint16, error) {
+	if t.broken != nil {
+		return 0, t.broken
+	}
+	var v [1]uint16
+	if err := t.Mem.ReadMemory16(ctx, addr, v[:]); err != nil {
+		return 0, fmt.Errorf("access: read halfword 0x%08X: %w", addr, err)
+	}
+	return v[0], nil
+}
+
+// ErrTimeout is wrapped by WaitFor when the value never matched in time.
+var ErrTimeout = errors.New("timed out")
+
+// WaitFor polls the word at addr until value&mask == want, for at most
+// timeout (0: only ctx bounds it). It polls on the probe when it can. A
+// read that fails ends the wait at once: a flash controller that stops
+// answering will not start again by itself. It returns the last value.
+func (t *Target) WaitFor(ctx context.Context, addr, mask, want uint32, timeout time.Duration) (uint32, error) {
+	if t.broken != nil {
+		return 0, t.broken
+	}
+	pctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	var v uint32
+	var err error
+	if t.Poll != nil {
+		v, err = t.Poll.PollMemory32(pctx, addr, mask, want&mask)
+	} else {
+		v, err = t.hostPoll(pctx, addr, mask, want&mask)
+	}
+	if err == nil {
+		return v, nil
+	}
+	if ctx.Err() != nil {
+		return v, fmt.Errorf("access: waiting for 0x%08X: %w", addr, ctx.Err())
+	}
+	if pctx.Err() != nil {
+		return v, fmt.Errorf("access: 0x%08X read 0x%08X, still not 0x%08X under mask 0x%08X after %v: %w",
+			addr, v, want&mask, mask, timeout, ErrTimeout)
+	}
+	return v, fmt.Errorf("access: waiting for 0x%08X: %w", addr, err)
+}
+
+func (t *Target) hostPoll(ctx context.Context, addr, mask, want uint32) (uint32, error) {
+	var buf [1]uint32
+	for {
+		if err := t.Mem.ReadMemory32(ctx, addr, buf[:]); err != nil {
+			return buf[0], err
+		}
+		if buf[0]&mask == want {
+			return buf[0], nil
+		}
+		if err := ctx.Err(); err != nil {
+			return buf[0], err
+		}
+	}
+}
