@@ -51,6 +51,12 @@ type Event struct {
 type Run struct {
 	Recipe  *Recipe
 	Session targets.Session
+	// Connect, when Session is nil, opens the session as the attempt's
+	// first step ("connect"), so a board that does not answer is recorded
+	// like any other failure. Execute closes a session it opened.
+	Connect func(ctx context.Context) (targets.Session, error)
+	// ConnectTimeout bounds Connect (default 15 s).
+	ConnectTimeout time.Duration
 	// Store records the attempt (nil: not recorded, and serial steps fail).
 	Store Recorder
 	// Identity of the station, slot and probe, for the record.
@@ -83,6 +89,23 @@ func (r *Run) Execute(ctx context.Context) (*jobs.Attempt, error) {
 	}
 	st := &attemptState{run: r, attempt: a}
 	result := jobs.Pass
+	if r.Session == nil && r.Connect != nil {
+		rec := st.connect(ctx)
+		a.Steps = append(a.Steps, rec)
+		if rec.Result != jobs.Pass {
+			a.Result, a.FailedStep, a.Error, a.Ended = rec.Result, "connect", rec.Error, now()
+			if r.Store != nil {
+				if err := r.Store.Finish(context.WithoutCancel(ctx), a); err != nil {
+					return a, fmt.Errorf("recipes: record the attempt's end: %w", err)
+				}
+			}
+			return a, nil
+		}
+		defer func() {
+			r.Session.Close()
+			r.Session = nil
+		}()
+	}
 	for i := range r.Recipe.Steps {
 		s := r.Recipe.Steps[i]
 		rec := st.runStep(ctx, s)
@@ -193,4 +216,30 @@ func classify(ctx context.Context, err error) jobs.Result {
 		return jobs.Error
 	}
 	return jobs.Fail
+}
+
+// connect runs Run.Connect as the attempt's first, recorded step.
+func (st *attemptState) connect(ctx context.Context) jobs.Step {
+	r := st.run
+	rec := jobs.Step{Name: "connect", Started: r.now(), Tries: 1}
+	r.emit(Event{Kind: StepStarted, Step: -1, Action: "connect", Try: 1})
+	timeout := r.ConnectTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	cctx = targets.WithLog(cctx, func(level slog.Level, msg string) {
+		rec.Log = append(rec.Log, jobs.LogLine{Time: r.now(), Level: level, Msg: msg})
+	})
+	sess, err := r.Connect(cctx)
+	cancel()
+	rec.Duration = r.now().Sub(rec.Started)
+	rec.Result = classify(ctx, err)
+	if err != nil {
+		rec.Error = err.Error()
+	} else {
+		r.Session = sess
+	}
+	r.emit(Event{Kind: StepFinished, Step: -1, Action: "connect", Try: 1, Result: rec.Result, Err: rec.Error})
+	return rec
 }

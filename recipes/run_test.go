@@ -323,3 +323,19 @@ func TestUnlockIfLocked(t *testing.T) {
 		t.Errorf("if_locked without read-id: %v", err)
 	}
 }
+
+func TestConnectStepRecorded(t *testing.T) {
+	r := testRecipe(t, "[[step]]\naction = \"read-id\"\n")
+	store := testStore(t)
+	a, err := (&Run{Recipe: r, Store: store, Connect: func(ctx context.Context) (targets.Session, error) {
+		return nil, errors.New("no target answers: is a board seated in this slot and powered?")
+	}}).Execute(context.Background())
+	if err != nil || a.Result != jobs.Fail || a.FailedStep != "connect" || len(a.Steps) != 1 || !strings.Contains(a.Error, "is a board seated") {
+		t.Fatalf("attempt = %+v, %v", a, err)
+	}
+	sess := newFakeSession()
+	a, _ = (&Run{Recipe: r, Store: store, Connect: func(ctx context.Context) (targets.Session, error) { return sess, nil }}).Execute(context.Background())
+	if a.Result != jobs.Pass || len(a.Steps) != 2 || a.Steps[0].Name != "connect" {
+		t.Fatalf("attempt = %+v", a)
+	}
+}
