@@ -8,10 +8,15 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # without it (listed in RACE_SKIP as import-path substrings).
 RACE_SKIP ?=
 
-.PHONY: deps build run test fmt-check vet unit
+.PHONY: deps deps-test build run test fmt-check vet unit
 
 deps:
 	@bash scripts/deps.sh
+
+# The tests also drive OpenOCD (against the simulated STM32s), headless
+# Chromium (the operator page) and promtool (metrics and alert rules).
+deps-test:
+	@FLASHSTATION_DEPS="openocd chromium prometheus" bash scripts/deps.sh
 
 build: deps
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/flashstation
@@ -26,7 +31,7 @@ fmt-check:
 vet: deps
 	$(GO) vet ./...
 
-unit: deps
+unit: deps-test
 	bash scripts/test.sh
 
-test: deps fmt-check vet unit
+test: deps deps-test fmt-check vet unit
