@@ -26,7 +26,11 @@ func encodeTransferBlock(req uint8, count int, src []uint32) ([]byte, error) {
 	if write && len(src) != count {
 		return nil, fmt.Errorf("cmsisdap: DAP_TransferBlock write of %d words with %d given", count, len(src))
 	}
-	b := []byte{cmdTransferBlock, 0, byte(count), byte(count >> 8), req}
+	n := blockReqHeader
+	if write {
+		n += 4 * count // sized once: growing by append copied it per doubling
+	}
+	b := append(make([]byte, 0, n), cmdTransferBlock, 0, byte(count), byte(count>>8), req)
 	if write {
 		for _, v := range src {
 			b = binary.LittleEndian.AppendUint32(b, v)
