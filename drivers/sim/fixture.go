@@ -91,12 +91,14 @@ func Build(slots []SlotSpec, opts Options) (*Fixture, error) {
 	return f, nil
 }
 
-// faultsFor gives a slot with faults=RATE random link and wire faults.
+// faultsFor gives every slot an injector, so tests can arm any fault on
+// any slot (Probe.Faults()); a slot with faults=RATE gets random link and
+// WAIT faults at that rate from the start.
 func faultsFor(s SlotSpec, seed uint64, i int) *fault.Injector {
-	if s.FaultRate <= 0 {
-		return nil
-	}
 	f := fault.New(seed*1000003 + uint64(i) + 1)
+	if s.FaultRate <= 0 {
+		return f
+	}
 	for _, k := range []fault.Kind{fault.LinkDrop, fault.LinkCorrupt, fault.LinkTimeout, fault.WaitStorm} {
 		f.SetRate(k, s.FaultRate)
 	}
