@@ -84,7 +84,15 @@ func (l *simLink) Read(ctx context.Context, buf []byte) (int, error) {
 	}
 	r := l.replies[0]
 	l.replies = l.replies[1:]
-	l.host = l.in.schedule(max(l.host, r.ready), len(r.data))
+	if l.in.interrupt {
+		// HID: the host keeps IN transfers queued (usbhid, or drivers/usb's
+		// read stream), so the reply crosses in the first frame after the
+		// probe has it, whatever the host was doing meanwhile.
+		l.host = max(l.host, l.in.schedule(r.ready, len(r.data)))
+	} else {
+		// Bulk: the IN transfer starts when the host asks for it.
+		l.host = l.in.schedule(max(l.host, r.ready), len(r.data))
+	}
 	n := copy(buf, r.data)
 	if p.faults.Fire(fault.LinkCorrupt) && n > 0 {
 		buf[p.faults.Intn(n)] ^= 0x5A

@@ -23,7 +23,17 @@ type usbLink struct {
 	in      *gousb.InEndpoint
 	release func()
 	once    sync.Once
+	// HID (interrupt) probes answer one report per frame; keeping IN
+	// transfers queued, as the kernel's usbhid does, lets a reply cross in
+	// the first frame after the probe has it instead of waiting for the
+	// host to ask. Bulk endpoints are read on demand.
+	interruptIn bool
+	stream      *gousb.ReadStream
 }
+
+// queuedReads is how many interrupt IN transfers stay queued: the
+// CMSIS-DAP packet count a HID probe allows in flight.
+const queuedReads = 4
 
 var _ link.Link = (*usbLink)(nil)
 
@@ -59,6 +69,7 @@ func claim(dev *gousb.Device, port string, iface int) (*usbLink, error) {
 			l.out, err = intf.OutEndpoint(ep.Number)
 		case ep.Direction == gousb.EndpointDirectionIn && l.in == nil:
 			l.in, err = intf.InEndpoint(ep.Number)
+			l.interruptIn = ep.TransferType == gousb.TransferTypeInterrupt
 		}
 		if err != nil {
 			l.closeHandles()
@@ -78,7 +89,23 @@ func (l *usbLink) Write(ctx context.Context, p []byte) (int, error) {
 }
 
 func (l *usbLink) Read(ctx context.Context, p []byte) (int, error) {
-	n, err := l.in.ReadContext(ctx, p)
+	if !l.interruptIn {
+		n, err := l.in.ReadContext(ctx, p)
+		return n, l.wrap("read", ctx, err)
+	}
+	if l.stream == nil {
+		s, err := l.in.NewStream(l.in.Desc.MaxPacketSize, queuedReads)
+		if err != nil {
+			return 0, l.wrap("read", ctx, err)
+		}
+		l.stream = s
+	}
+	n, err := l.stream.ReadContext(ctx, p)
+	if err != nil {
+		// A failed read ends a gousb stream; the next Read starts a new one.
+		l.stream.Close()
+		l.stream = nil
+	}
 	return n, l.wrap("read", ctx, err)
 }
 
@@ -99,6 +126,9 @@ func (l *usbLink) wrap(op string, ctx context.Context, err error) error {
 }
 
 func (l *usbLink) closeHandles() {
+	if l.stream != nil {
+		l.stream.Close()
+	}
 	if l.intf != nil {
 		l.intf.Close()
 	}
