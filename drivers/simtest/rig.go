@@ -3,6 +3,7 @@ package simtest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/flashstation/flashstation/drivers"
@@ -36,6 +37,8 @@ type Options struct {
 	// Wrap, when set, wraps the Link before the driver sees it (e.g.
 	// link.NewRecorder). The wrapper must pass Close on.
 	Wrap func(link.Link) link.Link
+	// Logger for the driver; nil discards its logs.
+	Logger *slog.Logger
 }
 
 // wrapBus hands the driver a wrapped Link, so discover.Open (the code the
@@ -87,7 +90,11 @@ func OpenSlot(ctx context.Context, fx *sim.Fixture, opts Options) (*Rig, error) 
 		return nil, fmt.Errorf("simtest: slot %d (%s): probe not found on the bus", opts.Slot, slot.Probe.Port())
 	}
 	bus := &wrapBus{Bus: fx.Bus, wrap: opts.Wrap}
-	p, err := discover.Open(ctx, bus, *f, nil)
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p, err := discover.Open(ctx, bus, *f, log)
 	if err != nil {
 		return nil, err
 	}
