@@ -1,0 +1,71 @@
+package nrf52
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/flashstation/flashstation/drivers"
+	"github.com/flashstation/flashstation/drivers/discover"
+	"github.com/flashstation/flashstation/drivers/sim"
+	"github.com/flashstation/flashstation/targets"
+	"github.com/flashstation/flashstation/targets/access"
+	"github.com/flashstation/flashstation/targets/facts"
+)
+
+const swdHz = 4_000_000
+
+// rig is one simulated slot with an open session.
+type rig struct {
+	fx *sim.Fixture
+	p  drivers.Probe
+	s  *Session
+}
+
+func (r *rig) now() time.Duration { return r.fx.Slots[0].Probe.Clock().Now() }
+
+func newRig(t testing.TB, spec string) *rig {
+	t.Helper()
+	ctx := context.Background()
+	fx, err := sim.New(spec, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := discover.Scan(ctx, fx.Bus)
+	if err != nil || len(found) != 1 {
+		t.Fatalf("scan: %v %v", found, err)
+	}
+	p, err := discover.Open(ctx, fx.Bus, found[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	v, err := facts.Lookup("nrf52840")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := access.Connect(ctx, p, access.ConnectOptions{Probe: drivers.ConnectOptions{ClockHz: swdHz}})
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	s, err := Open(ctx, tg, v)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return &rig{fx: fx, p: p, s: s}
+}
+
+// image returns n pseudo-random bytes (few 0xFF words, like code).
+func image(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, 1))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.UintN(255))
+	}
+	return b
+}
+
+func seg(addr uint32, data []byte) []targets.Segment {
+	return []targets.Segment{{Addr: addr, Data: data}}
+}
