@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/flashstation/flashstation/drivers/cmsisdap"
+	"github.com/flashstation/flashstation/drivers/stlink"
 )
 
 // Read32 reads the 32-bit register at addr.
@@ -13,7 +16,7 @@ func (t *Target) Read32(ctx context.Context, addr uint32) (uint32, error) {
 		return 0, t.broken
 	}
 	var v [1]uint32
-	if err := t.Mem.ReadMemory32(ctx, addr, v[:]); err != nil {
+	if err := retryWait(ctx, func() error { return t.Mem.ReadMemory32(ctx, addr, v[:]) }); err != nil {
 		return 0, fmt.Errorf("access: read 0x%08X: %w", addr, err)
 	}
 	return v[0], nil
@@ -24,7 +27,7 @@ func (t *Target) Write32(ctx context.Context, addr, value uint32) error {
 	if t.broken != nil {
 		return t.broken
 	}
-	if err := t.Mem.WriteMemory32(ctx, addr, []uint32{value}); err != nil {
+	if err := retryWait(ctx, func() error { return t.Mem.WriteMemory32(ctx, addr, []uint32{value}) }); err != nil {
 		return fmt.Errorf("access: write 0x%08X to 0x%08X: %w", value, addr, err)
 	}
 	return nil
@@ -61,10 +64,16 @@ func (t *Target) WaitFor(ctx context.Context, addr, mask, want uint32, timeout t
 	}
 	var v uint32
 	var err error
-	if t.Poll != nil {
-		v, err = t.Poll.PollMemory32(pctx, addr, mask, want&mask)
-	} else {
-		v, err = t.hostPoll(pctx, addr, mask, want&mask)
+	for {
+		if t.Poll != nil {
+			v, err = t.Poll.PollMemory32(pctx, addr, mask, want&mask)
+		} else {
+			v, err = t.hostPoll(pctx, addr, mask, want&mask)
+		}
+		// A busy bus (WAIT past the probe's retries) is no answer yet.
+		if err == nil || !isWait(err) || pctx.Err() != nil {
+			break
+		}
 	}
 	if err == nil {
 		return v, nil
@@ -92,4 +101,21 @@ func (t *Target) hostPoll(ctx context.Context, addr, mask, want uint32) (uint32,
 			return buf[0], err
 		}
 	}
+}
+
+// waitRetries: register accesses refused with WAIT are tried this many
+// times more. A WAIT leaves the access undone (ADIv5.2 B4.2.2; the
+// probe aborts it), so a retry cannot apply it twice.
+const waitRetries = 3
+
+func retryWait(ctx context.Context, op func() error) error {
+	err := op()
+	for i := 0; i < waitRetries && err != nil && isWait(err) && ctx.Err() == nil; i++ {
+		err = op()
+	}
+	return err
+}
+
+func isWait(err error) bool {
+	return errors.Is(err, cmsisdap.ErrWait) || errors.Is(err, stlink.ErrWait)
 }

@@ -18,6 +18,11 @@ type Status struct {
 	Mask, Want   uint32
 	Errors       uint32
 	UnitTimeout  time.Duration // wall time per unit on the host path; 0: 100 ms
+	// Clear, written to Addr, clears the error flags (write-1-to-clear):
+	// a unit whose write was repeated by a probe retry raises a
+	// programming error while already holding the right value, and the
+	// stream recovers from that by reading back. 0: no recovery.
+	Clear uint32
 	ErasedFiller byte          // the value of an erased byte, 0xFF
 }
 
@@ -109,8 +114,13 @@ func (t *Target) streamChunk(ctx context.Context, s Stream, off, n int) error {
 			return nil
 		}
 		var se *StatusError
-		if errors.As(err, &se) || errors.Is(err, ErrBroken) || ctx.Err() != nil {
+		if errors.Is(err, ErrBroken) || ctx.Err() != nil || errors.As(err, &se) && s.Wait.Clear == 0 {
 			return err
+		}
+		if se != nil {
+			if cerr := t.Write32(ctx, s.Wait.Addr&^3, s.Wait.Clear<<(8*(s.Wait.Addr&3))); cerr != nil {
+				return errors.Join(err, cerr)
+			}
 		}
 		// Link or WAIT trouble: wait for the controller, then find how
 		// far the chunk got from the flash itself.
@@ -132,6 +142,10 @@ func (t *Target) streamChunk(ctx context.Context, s Stream, off, n int) error {
 		}
 		if first == n {
 			return nil
+		}
+		if se != nil && !erased(got[first:first+s.Width], s.Wait.ErasedFiller) {
+			// A real programming error: the unit was not erased.
+			return &StatusError{Addr: s.Addr + uint32(off+first), Status: se.Status}
 		}
 		if first == last {
 			if stalls++; stalls >= maxStalls {

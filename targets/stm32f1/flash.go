@@ -116,7 +116,7 @@ func (s *Session) program(ctx context.Context, segs []stm32.Segment, progress ta
 			Addr: sg.Addr, Data: sg.Data, Width: 2, SkipErased: true,
 			// SR is read as a halfword on the batched path: BSY and the
 			// error flags all sit in its low half.
-			Wait:     access.Status{Addr: regSR, Mask: srBSY, Want: 0, Errors: srErrors, ErasedFiller: 0xFF},
+			Wait:     access.Status{Addr: regSR, Mask: srBSY, Want: 0, Errors: srErrors, Clear: srErrors | srEOP, ErasedFiller: 0xFF},
 			Progress: func(n int) { stm32.Report(progress, targets.PhaseProgram, base+int64(n), total) },
 		})
 		if err != nil {

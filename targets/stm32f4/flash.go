@@ -108,7 +108,7 @@ func (s *Session) program(ctx context.Context, segs []stm32.Segment, progress ta
 		base := done
 		err := s.T.WritePolled(ctx, access.Stream{
 			Addr: sg.Addr, Data: sg.Data, Width: 4, SkipErased: true,
-			Wait:     access.Status{Addr: regSR, Mask: srBSY, Want: 0, Errors: srErrors, UnitTimeout: wordTimeout, ErasedFiller: 0xFF},
+			Wait:     access.Status{Addr: regSR, Mask: srBSY, Want: 0, Errors: srErrors, Clear: srErrors | srEOP, UnitTimeout: wordTimeout, ErasedFiller: 0xFF},
 			Progress: func(n int) { stm32.Report(progress, targets.PhaseProgram, base+int64(n), total) },
 		})
 		if err != nil {
