@@ -14,16 +14,16 @@ import (
 // Status says how to wait on a flash controller after each write: done
 // when value&Mask == Want, failed when value&Errors != 0.
 type Status struct {
-	Addr         uint32
-	Mask, Want   uint32
-	Errors       uint32
-	UnitTimeout  time.Duration // wall time per unit on the host path; 0: 100 ms
+	Addr        uint32
+	Mask, Want  uint32
+	Errors      uint32
+	UnitTimeout time.Duration // wall time per unit on the host path; 0: 100 ms
 	// Clear, written to Addr, clears the error flags (write-1-to-clear):
 	// a unit whose write was repeated by a probe retry raises a
 	// programming error while already holding the right value, and the
 	// stream recovers from that by reading back. 0: no recovery.
-	Clear uint32
-	ErasedFiller byte          // the value of an erased byte, 0xFF
+	Clear        uint32
+	ErasedFiller byte // the value of an erased byte, 0xFF
 }
 
 // StatusError: the controller raised error bits while programming.
