@@ -11,10 +11,20 @@ import (
 // waitReady waits for NVMC READY. A busy NVMC may stall the bus: the probe
 // retries the SWD WAITs and the poll carries on.
 func (s *Session) waitReady(ctx context.Context, timeout time.Duration, what string) error {
-	if _, err := s.t.WaitFor(ctx, nvmcReady, 1, 1, timeout); err != nil {
-		return fmt.Errorf("nrf52: NVMC never became ready %s: %w", what, err)
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		_, err := s.t.WaitFor(wctx, nvmcReady, 1, 1, 0)
+		if err == nil {
+			return nil
+		}
+		// A refused read (WAIT beyond the probe's retries) is no answer
+		// yet; only the deadline ends the wait.
+		if wctx.Err() != nil {
+			return fmt.Errorf("nrf52: NVMC never became ready %s: %w", what, err)
+		}
+		s.recoverDP(ctx)
 	}
-	return nil
 }
 
 // withConfig runs fn with NVMC CONFIG set to mode and always puts CONFIG
@@ -24,7 +34,7 @@ func (s *Session) withConfig(ctx context.Context, mode uint32, fn func() error) 
 	if err := s.waitReady(ctx, eraseAllTimeout, "before configuring it"); err != nil {
 		return err
 	}
-	if err := s.t.Write32(ctx, nvmcConfig, mode); err != nil {
+	if err := s.write32(ctx, nvmcConfig, mode); err != nil {
 		return fmt.Errorf("nrf52: NVMC CONFIG=%d: %w", mode, err)
 	}
 	ferr := fn()
@@ -32,7 +42,7 @@ func (s *Session) withConfig(ctx context.Context, mode uint32, fn func() error) 
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eraseAllTimeout)
 	defer cancel()
 	werr := s.waitReady(cctx, eraseAllTimeout, "after the last operation")
-	cerr := s.t.Write32(cctx, nvmcConfig, configRead)
+	cerr := s.write32(cctx, nvmcConfig, configRead)
 	if cerr != nil {
 		cerr = fmt.Errorf("nrf52: NVMC CONFIG back to read-only: %w", cerr)
 	}
@@ -49,7 +59,7 @@ func (s *Session) erasePages(ctx context.Context, pages []uint32, progress func(
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("nrf52: erase stopped before page 0x%08X: %w", a, err)
 			}
-			if err := s.t.Write32(ctx, nvmcErasePage, a); err != nil {
+			if err := s.write32(ctx, nvmcErasePage, a); err != nil {
 				return fmt.Errorf("nrf52: erase page 0x%08X: %w", a, err)
 			}
 			if err := s.waitReady(ctx, pageEraseTimeout, fmt.Sprintf("erasing page 0x%08X", a)); err != nil {
@@ -66,7 +76,7 @@ func (s *Session) erasePages(ctx context.Context, pages []uint32, progress func(
 // eraseAll runs NVMC ERASEALL: all flash and UICR.
 func (s *Session) eraseAll(ctx context.Context) error {
 	return s.withConfig(ctx, configErase, func() error {
-		if err := s.t.Write32(ctx, nvmcEraseAll, 1); err != nil {
+		if err := s.write32(ctx, nvmcEraseAll, 1); err != nil {
 			return fmt.Errorf("nrf52: NVMC ERASEALL: %w", err)
 		}
 		// Not cancellable half way: the erase runs on regardless.
@@ -78,7 +88,7 @@ func (s *Session) eraseAll(ctx context.Context) error {
 // eraseUICR runs NVMC ERASEUICR.
 func (s *Session) eraseUICR(ctx context.Context) error {
 	return s.withConfig(ctx, configErase, func() error {
-		if err := s.t.Write32(ctx, nvmcEraseUICR, 1); err != nil {
+		if err := s.write32(ctx, nvmcEraseUICR, 1); err != nil {
 			return fmt.Errorf("nrf52: NVMC ERASEUICR: %w", err)
 		}
 		return s.waitReady(context.WithoutCancel(ctx), pageEraseTimeout, "during ERASEUICR")
@@ -105,8 +115,8 @@ func (s *Session) writeRuns(ctx context.Context, runs []run, progress func(n int
 				if err := ctx.Err(); err != nil {
 					return fmt.Errorf("nrf52: programming stopped before 0x%08X: %w", a, err)
 				}
-				if err := s.t.Mem.WriteMemory32(ctx, a, r.words[off:off+n]); err != nil {
-					return fmt.Errorf("nrf52: program 0x%08X..0x%08X: %w", a, a+uint32(4*n)-1, err)
+				if err := s.writePiece(ctx, a, r.words[off:off+n]); err != nil {
+					return err
 				}
 				if err := s.waitReady(ctx, writeTimeout, fmt.Sprintf("after writing 0x%08X", a)); err != nil {
 					return err
@@ -171,4 +181,9 @@ type segment struct {
 	addr   uint32
 	data   []byte
 	region string // "flash" or "UICR"
+}
+
+// write32 writes a register, again after a refused access.
+func (s *Session) write32(ctx context.Context, addr, v uint32) error {
+	return s.retry(ctx, fmt.Sprintf("write 0x%08X", addr), func() error { return s.t.Write32(ctx, addr, v) })
 }

@@ -54,7 +54,7 @@ func (s *Session) Verify(ctx context.Context, image []targets.Segment, progress 
 func (s *Session) readBytes(ctx context.Context, addr uint32, n int) ([]byte, error) {
 	base := addr &^ 3
 	words := make([]uint32, (int(addr-base)+n+3)/4)
-	if err := s.t.Mem.ReadMemory32(ctx, base, words); err != nil {
+	if err := s.readWords(ctx, base, words); err != nil {
 		return nil, fmt.Errorf("nrf52: read back 0x%08X: %w", base, err)
 	}
 	buf := make([]byte, 4*len(words))

@@ -3,7 +3,6 @@ package nrf52
 import (
 	"context"
 	"fmt"
-
 )
 
 // WriteBytes programs per-unit data (a serial number in flash, UICR
