@@ -7,6 +7,7 @@ package fault
 import (
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 )
 
 // Kind of fault.
@@ -47,6 +48,9 @@ type Injector struct {
 	// value (they read back erased). Chip models consult IsBadCell.
 	badCells map[uint32]bool
 	fired    [numKinds]int
+	// armed has bit k set while kind k has a rate above 0, so Fire on an
+	// unarmed kind (every SWD packet, every USB transfer) skips the lock.
+	armed atomic.Uint32
 }
 
 // New returns an injector with the given seed and no rates set.
@@ -58,6 +62,11 @@ func New(seed uint64) *Injector {
 func (f *Injector) SetRate(k Kind, p float64) {
 	f.mu.Lock()
 	f.rate[k] = p
+	if p > 0 {
+		f.armed.Or(1 << k)
+	} else {
+		f.armed.And(^uint32(1 << k))
+	}
 	f.mu.Unlock()
 }
 
@@ -70,7 +79,7 @@ func (f *Injector) AddBadCell(addr uint32) {
 
 // Fire reports whether a fault of kind k happens now.
 func (f *Injector) Fire(k Kind) bool {
-	if f == nil {
+	if f == nil || f.armed.Load()&(1<<k) == 0 {
 		return false
 	}
 	f.mu.Lock()
