@@ -1,0 +1,250 @@
+package station
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/flashstation/flashstation/jobs"
+)
+
+const (
+	maxBody         = 4 << 10
+	maxAttemptsList = 1000
+)
+
+// Handler serves the API, the events, the metrics of gatherer and the
+// operator page.
+func (s *Station) Handler(gatherer prometheus.Gatherer) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/slots", s.getSlots)
+	mux.HandleFunc("GET /api/events", s.getEvents)
+	mux.HandleFunc("POST /api/cycle", s.mutating(s.postCycle))
+	mux.HandleFunc("POST /api/abort", s.mutating(s.postAbort))
+	mux.HandleFunc("GET /api/stats", s.getStats)
+	mux.HandleFunc("GET /api/units/{uid}", s.getUnit)
+	mux.HandleFunc("GET /api/attempts", s.getAttempts)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	if s.opts.Page != nil {
+		mux.Handle("GET /", http.FileServerFS(s.opts.Page))
+	} else {
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(w, "operator page not built into this binary; the API is at /api/slots\n")
+		})
+	}
+	return mux
+}
+
+// LoopbackOnly reports whether a listen address accepts loopback
+// connections only ("127.0.0.1:8080", "[::1]:80", "localhost:8080").
+func LoopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// mutating checks the token (off loopback) and limits the body.
+func (s *Station) mutating(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.opts.LoopbackOnly {
+			got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if s.opts.Token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="flashstation"`)
+				httpError(w, http.StatusUnauthorized, "this listener is not loopback-only: send Authorization: Bearer TOKEN (http.token in station.toml)")
+				return
+			}
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		h(w, r)
+	}
+}
+
+func (s *Station) getSlots(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	resp := SlotsResponse{Station: s.opts.Name, Mode: s.opts.Mode, Cycle: s.cycles, Running: s.cycle != nil}
+	s.mu.Unlock()
+	resp.Slots = s.Slots()
+	resp.Unassigned = s.Unassigned()
+	if resp.Unassigned == nil {
+		resp.Unassigned = []ProbeView{}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Station) postCycle(w http.ResponseWriter, r *http.Request) {
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		httpError(w, http.StatusRequestEntityTooLarge, "body too large")
+		return
+	}
+	source := "api"
+	if r.URL.Query().Get("source") == "web" {
+		source = "web"
+	}
+	res := s.Cycle(source)
+	code := http.StatusAccepted
+	if !res.Started {
+		code = http.StatusConflict
+	}
+	writeJSON(w, code, res)
+}
+
+func (s *Station) postAbort(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Slot string `json:"slot"`
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		httpError(w, http.StatusRequestEntityTooLarge, "body too large (at most 4 KiB)")
+		return
+	}
+	if len(strings.TrimSpace(string(data))) > 0 {
+		if err := json.Unmarshal(data, &body); err != nil {
+			httpError(w, http.StatusBadRequest, "body must be JSON such as {\"slot\": \"A1\"}: "+err.Error())
+			return
+		}
+		if _, ok := s.byName[body.Slot]; body.Slot != "" && !ok {
+			httpError(w, http.StatusNotFound, fmt.Sprintf("no slot %q", body.Slot))
+			return
+		}
+	}
+	aborted := s.Abort(body.Slot)
+	if aborted == nil {
+		aborted = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string][]string{"aborted": aborted})
+}
+
+func (s *Station) getUnit(w http.ResponseWriter, r *http.Request) {
+	uid, err := jobs.NormalizeUID(r.PathValue("uid"))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "unit id: "+err.Error())
+		return
+	}
+	list, err := s.opts.Store.ByUnit(r.Context(), uid)
+	if errors.Is(err, jobs.ErrNotFound) || (err == nil && len(list) == 0) {
+		httpError(w, http.StatusNotFound, "no attempts recorded for unit "+uid)
+		return
+	}
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"uid": uid, "attempts": list})
+}
+
+func (s *Station) getAttempts(w http.ResponseWriter, r *http.Request) {
+	f, err := parseAttemptsQuery(r.URL.Query().Get, s.opts.Now())
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	list, err := s.opts.Store.Query(r.Context(), f)
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if list == nil {
+		list = []*jobs.Attempt{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"attempts": list})
+}
+
+// parseAttemptsQuery reads since=, result=, slot=, limit= (pure, fuzzed).
+func parseAttemptsQuery(get func(string) string, now time.Time) (jobs.Filter, error) {
+	f := jobs.Filter{Newest: true, Limit: 100}
+	if v := get("since"); v != "" {
+		t, err := jobs.ParseTimeBound(v, now)
+		if err != nil {
+			return f, fmt.Errorf("since: %w", err)
+		}
+		f.Since = t
+	}
+	if v := get("result"); v != "" {
+		rs, err := jobs.ParseResults(v)
+		if err != nil {
+			return f, fmt.Errorf("result: %w", err)
+		}
+		f.Results = rs
+	}
+	if v := get("slot"); v != "" {
+		if len(v) > 64 {
+			return f, errors.New("slot: longer than 64 characters")
+		}
+		f.Slot = v
+	}
+	if v := get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxAttemptsList {
+			return f, fmt.Errorf("limit: %q is not a number from 1 to %d", v, maxAttemptsList)
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// getEvents streams slot and cycle events. A comment every 15 s keeps
+// proxies from closing an idle stream.
+func (s *Station) getEvents(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		httpError(w, http.StatusInternalServerError, "streaming unsupported")
+		return
+	}
+	ch, cancel := s.Events()
+	defer cancel()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	// Start with every slot, so a page that connects late is complete.
+	for _, v := range s.Slots() {
+		data, _ := json.Marshal(v)
+		fmt.Fprintf(w, "event: slot\ndata: %s\n\n", data)
+	}
+	fl.Flush()
+	keep := time.NewTicker(15 * time.Second)
+	defer keep.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keep.C:
+			io.WriteString(w, ": keep-alive\n\n")
+		case m, ok := <-ch:
+			if !ok {
+				return
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, m.Data)
+		}
+		fl.Flush()
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func httpError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
