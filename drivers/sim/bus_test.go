@@ -199,16 +199,22 @@ func TestLinkFaults(t *testing.T) {
 	f.SetRate(fault.LinkDrop, 1)
 	b, p, _ := newEchoBus(t, link.Bulk, 512, f, Mode{})
 	l, _ := b.Open(ctx, p.Port(), 0)
-	if err := roundTrip(t, ctx, l, "x"); !errors.Is(err, link.ErrTimeout) {
-		t.Errorf("dropped packet: %v", err)
+	if _, err := l.Write(ctx, []byte("x")); !errors.Is(err, link.ErrTimeout) {
+		t.Errorf("dropped packet: write returned %v", err)
+	}
+	if _, err := l.Read(ctx, make([]byte, 64)); !errors.Is(err, link.ErrTimeout) {
+		t.Errorf("dropped packet reached the probe: read returned %v", err)
 	}
 	f.SetRate(fault.LinkDrop, 0)
 	f.SetRate(fault.LinkCorrupt, 1)
 	l.Write(ctx, []byte("abcd"))
 	buf := make([]byte, 64)
-	n, err := l.Read(ctx, buf)
-	if err != nil || string(buf[:n]) == "abcd" {
-		t.Errorf("corrupt fault: %q %v", buf[:n], err)
+	if n, err := l.Read(ctx, buf); !errors.Is(err, link.ErrTimeout) || n != 0 {
+		t.Errorf("corrupt reply: %q %v, want a transfer error and no data", buf[:n], err)
+	}
+	f.SetRate(fault.LinkCorrupt, 0)
+	if err := roundTrip(t, ctx, l, "next"); err != nil {
+		t.Errorf("the link did not recover: %v", err)
 	}
 }
 

@@ -50,9 +50,10 @@ func (l *simLink) Write(ctx context.Context, pkt []byte) (int, error) {
 		return 0, fmt.Errorf("sim: write to %s: %w", p.serial, link.ErrDisconnected)
 	}
 	if p.faults.Fire(fault.LinkDrop) {
-		// Lost on the wire: the firmware never sees it; the host learns
-		// only by a read that times out.
-		return len(pkt), l.pace(ctx)
+		// The probe never acknowledged the packet (USB 2.0 §8.5: the host
+		// controller retries, then gives up): the firmware never sees it
+		// and the host's write fails.
+		return 0, fmt.Errorf("sim: write to %s: no handshake from the device: %w", p.serial, link.ErrTimeout)
 	}
 	if p.faults.Fire(fault.PowerLoss) && p.power != nil {
 		p.power(false)
@@ -84,6 +85,12 @@ func (l *simLink) Read(ctx context.Context, buf []byte) (int, error) {
 	}
 	r := l.replies[0]
 	l.replies = l.replies[1:]
+	if p.faults.Fire(fault.LinkCorrupt) {
+		// A damaged packet fails its CRC; the host controller retries and
+		// then reports a transfer error — corrupted data never reaches the
+		// driver (USB 2.0 §8.3.5). The reply is lost.
+		return 0, fmt.Errorf("sim: read from %s: USB transfer error (CRC, retries exhausted): %w", p.serial, link.ErrTimeout)
+	}
 	if l.in.interrupt {
 		// HID: the host keeps IN transfers queued (usbhid, or drivers/usb's
 		// read stream), so the reply crosses in the first frame after the
@@ -94,9 +101,6 @@ func (l *simLink) Read(ctx context.Context, buf []byte) (int, error) {
 		l.host = l.in.schedule(max(l.host, r.ready), len(r.data))
 	}
 	n := copy(buf, r.data)
-	if p.faults.Fire(fault.LinkCorrupt) && n > 0 {
-		buf[p.faults.Intn(n)] ^= 0x5A
-	}
 	if n < len(r.data) {
 		return n, fmt.Errorf("sim: read from %s: reply of %d bytes overflows a %d-byte buffer", p.serial, len(r.data), len(buf))
 	}
