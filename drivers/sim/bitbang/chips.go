@@ -87,7 +87,10 @@ func NewChip(cfg ChipConfig) (*Chip, error) {
 }
 
 // Target is what a Server drives: the chain, and SRST on nRESET.
-func (c *Chip) Target() Target { return Target{JTAG: c.Chain, SetReset: c.model.SetReset} }
+// The chip's clock also runs while the server waits for the client.
+func (c *Chip) Target() Target {
+	return Target{JTAG: c.Chain, SetReset: c.model.SetReset, Idle: c.Clock.Advance}
+}
 
 // Flash copies the whole flash array as stored (protection does not apply).
 func (c *Chip) Flash() []byte { return c.model.ReadFlash(0, c.flashSize) }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 )
 
 // Stats counts what clients asked for.
@@ -114,7 +115,14 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) error {
 				return fmt.Errorf("bitbang: write: %w", err)
 			}
 		}
+		var waited time.Time
+		if r.Buffered() == 0 && s.t.Idle != nil {
+			waited = time.Now()
+		}
 		b, err := r.ReadByte()
+		if !waited.IsZero() {
+			s.t.Idle(time.Since(waited))
+		}
 		if err != nil {
 			if errors.Is(err, io.EOF) || ctx.Err() != nil {
 				return nil

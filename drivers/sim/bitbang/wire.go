@@ -2,6 +2,7 @@ package bitbang
 
 import (
 	"io"
+	"time"
 
 	"github.com/flashstation/flashstation/drivers/sim/dap/jtag"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
@@ -13,6 +14,12 @@ type Target struct {
 	// SetReset drives nRESET from the protocol's SRST (true = asserted);
 	// nil when the board has no reset line wired.
 	SetReset func(asserted bool)
+	// Idle, when non-nil, is told how long the server waited for the client
+	// (wall time). The chip keeps running while the host thinks or sleeps:
+	// OpenOCD polls a busy flash with a 1 ms sleep between reads and counts
+	// polls, not time, so a clock charged only per TCK would see an erase
+	// outlast any timeout.
+	Idle func(d time.Duration)
 }
 
 // stater is the optional side of a chain that tells its TAP state
