@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/flashstation/flashstation/drivers/link"
 )
@@ -26,7 +27,14 @@ type transport struct {
 	inFlight int
 	wbuf     []byte
 	rbuf     []byte
+	// owed counts replies to commands already sent that the host gave up
+	// reading (a read timed out). They may still arrive; they are drained
+	// before the next command so no reply is taken for another's.
+	owed int
 }
+
+// drainWait is how long a drain waits for each owed reply.
+const drainWait = 50 * time.Millisecond
 
 func newTransport(l link.Link, v1 bool) *transport {
 	t := &transport{l: l, v1: v1, packetSize: hidReportSize, inFlight: 1}
@@ -41,6 +49,7 @@ func newTransport(l link.Link, v1 bool) *transport {
 // send writes one command. v1 reports are zero padded to the report
 // size, because the interrupt endpoint takes whole reports only.
 func (t *transport) send(ctx context.Context, req []byte) error {
+	t.drain(ctx)
 	if len(req) > t.packetSize {
 		return fmt.Errorf("cmsisdap: %s of %d bytes exceeds the %d-byte packet", cmdName(req[0]), len(req), t.packetSize)
 	}
@@ -57,12 +66,31 @@ func (t *transport) send(ctx context.Context, req []byte) error {
 }
 
 // recv reads one reply to cmd. The slice is valid until the next recv.
+// Every reply echoes its command ID (or is the single byte 0xFF for an
+// unknown command); one that does not belongs to an earlier command.
 func (t *transport) recv(ctx context.Context, cmd byte) ([]byte, error) {
 	n, err := t.l.Read(ctx, t.rbuf)
 	if err != nil {
 		return nil, fmt.Errorf("cmsisdap: reply to %s: %w", cmdName(cmd), err)
 	}
+	if n > 0 && t.rbuf[0] != cmd && t.rbuf[0] != 0xFF {
+		return nil, fmt.Errorf("cmsisdap: reply to %s carries command 0x%02X: the probe is out of step (a reply was lost): %w",
+			cmdName(cmd), t.rbuf[0], ErrBadReply)
+	}
 	return t.rbuf[:n], nil
+}
+
+// drain reads and discards the replies still owed, each for a short
+// while; one that never comes was lost for good.
+func (t *transport) drain(ctx context.Context) {
+	for ; t.owed > 0; t.owed-- {
+		dctx, cancel := context.WithTimeout(ctx, drainWait)
+		_, err := t.l.Read(dctx, t.rbuf)
+		cancel()
+		if err != nil && ctx.Err() != nil {
+			return
+		}
+	}
 }
 
 // exchange sends one command and returns its reply.
@@ -70,7 +98,11 @@ func (t *transport) exchange(ctx context.Context, req []byte) ([]byte, error) {
 	if err := t.send(ctx, req); err != nil {
 		return nil, err
 	}
-	return t.recv(ctx, req[0])
+	resp, err := t.recv(ctx, req[0])
+	if err != nil && !errors.Is(err, ErrBadReply) {
+		t.owed++ // its reply may still come
+	}
+	return resp, err
 }
 
 // pipeline sends reqs keeping up to inFlight commands outstanding, and
@@ -91,7 +123,13 @@ func (t *transport) pipeline(ctx context.Context, reqs [][]byte, handle func(i i
 		}
 		resp, err := t.recv(ctx, reqs[got][0])
 		if err != nil {
-			// A lost reply leaves the conversation unknowable; stop.
+			// A lost reply leaves the conversation unknowable; stop, and
+			// owe the replies of every command still outstanding.
+			if !errors.Is(err, ErrBadReply) {
+				t.owed += sent - got
+			} else {
+				t.owed += sent - got - 1
+			}
 			return errors.Join(first, err)
 		}
 		if first == nil {
