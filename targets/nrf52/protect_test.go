@@ -3,8 +3,8 @@ package nrf52
 import (
 	"context"
 	"errors"
-	"strings"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/flashstation/flashstation/targets"
