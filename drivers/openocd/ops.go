@@ -58,6 +58,16 @@ func (s *Session) Unlock(ctx context.Context, progress targets.ProgressFunc) err
 }
 
 func (s *Session) unlockSTM32(ctx context.Context) error {
+	prot, detail, err := s.stm32Protection(ctx)
+	if err != nil {
+		return err
+	}
+	if !prot {
+		// Lowering RDP is what mass-erases; an unprotected chip would keep
+		// its flash, and Unlock promises an erased chip.
+		targets.Logf(ctx, slog.LevelInfo, "readout protection already off (%s): mass-erasing instead", detail)
+		return s.MassErase(ctx, nil)
+	}
 	cmd := s.fam.driver + " unlock 0"
 	out, err := s.exec(ctx, cmd)
 	if err != nil {
@@ -84,7 +94,7 @@ func (s *Session) unlockSTM32(ctx context.Context) error {
 	if _, err := s.exec(ctx, "reset halt"); err != nil {
 		return err
 	}
-	prot, detail, err := s.stm32Protection(ctx)
+	prot, detail, err = s.stm32Protection(ctx)
 	if err != nil {
 		return err
 	}
