@@ -1,0 +1,308 @@
+// Operator page: draws one tile per slot from /api/slots, keeps them live
+// from the /api/events stream, and starts cycles from the START button or
+// the space bar. Plain script, no build step: the station embeds this file.
+// The JSON shapes are station/api.go's SlotsResponse, SlotView, Stats,
+// CycleEvent and CycleResult.
+"use strict";
+
+// What the operator reads on a tile, besides its colour: a word and an icon
+// per state, so the page never relies on colour alone.
+const STATES = {
+  idle: { word: "READY", icon: "\u25CB" },
+  running: { word: "FLASHING", icon: "\u25B6" },
+  pass: { word: "PASS", icon: "\u2714" },
+  fail: { word: "FAIL", icon: "\u2716" },
+  absent: { word: "NO PROBE", icon: "\u2014" },
+  error: { word: "ERROR", icon: "\u26A0" },
+};
+
+const slots = new Map(); // name -> slot as the API sent it
+const tiles = new Map(); // name -> tile element
+let busy = false; // a START request is in flight
+let events = null;
+let retryTimer = 0;
+
+const $ = (id) => document.getElementById(id);
+
+// A token in the address (#token=…) is kept for a kiosk that is not the
+// station itself: the station asks for it on mutating calls off loopback.
+function token() {
+  const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
+  if (m) {
+    localStorage.setItem("flashstation-token", decodeURIComponent(m[1]));
+    history.replaceState(null, "", location.pathname);
+  }
+  return localStorage.getItem("flashstation-token") || "";
+}
+
+async function call(method, path) {
+  const headers = {};
+  const t = token();
+  if (t) headers.Authorization = "Bearer " + t;
+  const res = await fetch(path, { method, headers, cache: "no-store" });
+  if (!res.ok) {
+    let msg = res.status + " " + res.statusText;
+    try {
+      const body = await res.json();
+      // Errors say {"error"}; a refused press says {"reason"}.
+      if (body && (body.error || body.reason)) msg = body.error || body.reason;
+    } catch (_) {
+      // not JSON: the status line says enough
+    }
+    throw new Error(msg);
+  }
+  return res.status === 204 ? null : res.json();
+}
+
+function notice(text) {
+  const n = $("notice");
+  n.textContent = text || "";
+  n.hidden = !text;
+}
+
+// layout picks rows and columns: the places from station.toml when they
+// leave tiles big enough to read, else the squarest grid that fits the
+// screen, filled in place order (a station.toml without places puts every
+// slot in row 1, which would make 48 slivers).
+const MIN_TILE_W = 110;
+const MIN_TILE_H = 70;
+
+function layout(list) {
+  const grid = $("grid");
+  const w = grid.clientWidth || 1280;
+  const h = grid.clientHeight || 680;
+  let placed = list.length > 0 && list.every((s) => s.place && s.place.row > 0 && s.place.col > 0);
+  let rows = 1;
+  let cols = 1;
+  if (placed) {
+    rows = Math.max(...list.map((s) => s.place.row));
+    cols = Math.max(...list.map((s) => s.place.col));
+    placed = w / cols >= MIN_TILE_W && h / rows >= MIN_TILE_H;
+  }
+  if (!placed) {
+    let best = 0;
+    for (let c = 1; c <= Math.max(1, list.length); c++) {
+      const r = Math.ceil(list.length / c);
+      // Tiles read best a little wider than tall.
+      const size = Math.min(w / c / 1.4, h / r);
+      if (size > best) {
+        best = size;
+        cols = c;
+      }
+    }
+    rows = Math.max(1, Math.ceil(list.length / cols));
+  }
+  grid.style.gridTemplateColumns = `repeat(${cols}, minmax(0, 1fr))`;
+  grid.style.gridTemplateRows = `repeat(${rows}, minmax(0, 1fr))`;
+  return placed;
+}
+
+// byPlace orders slots top to bottom, left to right.
+function byPlace(a, b) {
+  const pa = a.place || {};
+  const pb = b.place || {};
+  return (pa.row || 0) - (pb.row || 0) || (pa.col || 0) - (pb.col || 0);
+}
+
+function tileFor(s, placed) {
+  const el = document.createElement("section");
+  el.className = "tile";
+  el.dataset.slot = s.name;
+  el.innerHTML =
+    '<div class="in"><div class="top"><span class="name"></span><span class="state"></span></div>' +
+    '<div class="step"></div><div class="bar"><i></i></div><div class="uid"></div><div class="reason"></div></div>';
+  if (placed) {
+    el.style.gridRow = s.place.row;
+    el.style.gridColumn = s.place.col;
+  }
+  return el;
+}
+
+function text(el, sel, value) {
+  const node = el.querySelector(sel);
+  node.textContent = value || "";
+  node.hidden = !value;
+}
+
+function paint(s) {
+  const el = tiles.get(s.name);
+  if (!el) return;
+  const st = STATES[s.state] || { word: String(s.state || "?").toUpperCase(), icon: "?" };
+  el.dataset.state = s.state;
+  text(el, ".name", s.name);
+  text(el, ".state", st.icon + " " + st.word);
+  const running = s.state === "running";
+  let step = "";
+  if (running) {
+    step = s.step || "connecting";
+    if (s.step_index > 0 && s.steps > 0) step += ` \u00B7 ${s.step_index}/${s.steps}`;
+    if (s.try > 1) step += ` \u00B7 try ${s.try}`;
+  }
+  text(el, ".step", step);
+  const bar = el.querySelector(".bar");
+  bar.hidden = !running;
+  bar.firstChild.style.width = Math.round(Math.max(0, Math.min(1, s.progress || 0)) * 100) + "%";
+  text(el, ".uid", s.unit_uid ? "UID " + s.unit_uid : "");
+  text(el, ".reason", s.state === "fail" || s.state === "error" ? s.reason : "");
+  fitReason(el);
+  el.title = [s.name, s.probe && s.probe.kind, s.probe && s.probe.serial].filter(Boolean).join(" \u00B7 ");
+}
+
+// fitReason shows as many whole lines of the failure reason as fit below
+// the rest of the tile, and ends the last one with an ellipsis.
+function fitReason(el) {
+  const r = el.querySelector(".reason");
+  if (r.hidden) return;
+  const box = el.querySelector(".in");
+  const room = box.clientHeight - parseFloat(getComputedStyle(box).paddingBottom) - r.offsetTop;
+  const line = parseFloat(getComputedStyle(r).fontSize) * 1.15;
+  r.style.webkitLineClamp = String(Math.max(1, Math.floor(room / line)));
+}
+
+function drawAll(body) {
+  const list = body.slots || [];
+  $("station").textContent = body.station || "";
+  const grid = $("grid");
+  grid.textContent = "";
+  slots.clear();
+  tiles.clear();
+  const placed = layout(list);
+  for (const s of [...list].sort(byPlace)) {
+    slots.set(s.name, s);
+    const el = tileFor(s, placed);
+    tiles.set(s.name, el);
+    grid.appendChild(el);
+    paint(s);
+  }
+  startButton();
+}
+
+function update(s) {
+  if (!tiles.has(s.name)) {
+    // A slot the page has not seen: redraw everything from the API.
+    loadSlots();
+    return;
+  }
+  // Each event is the whole SlotView (empty fields left out), so it
+  // replaces the old one rather than merging into it.
+  slots.set(s.name, s);
+  paint(s);
+  startButton();
+}
+
+function startButton() {
+  const running = [...slots.values()].some((s) => s.state === "running");
+  $("start").disabled = busy || running || document.body.classList.contains("offline");
+}
+
+function pct(x) {
+  return typeof x === "number" && isFinite(x) ? (x * 100).toFixed(1) + "%" : "\u2013";
+}
+
+function num(x, digits) {
+  return typeof x === "number" && isFinite(x) ? x.toFixed(digits) : "\u2013";
+}
+
+function drawStats(st) {
+  $("stat-cycles").textContent = num(st.cycles, 0);
+  $("stat-yield").textContent = pct(st.today && st.today.yield);
+  $("stat-fpy").textContent = pct(st.first_pass_yield);
+  $("stat-uph").textContent = num(st.units_per_hour, 0);
+}
+
+async function loadSlots() {
+  drawAll(await call("GET", "/api/slots"));
+}
+
+async function loadStats() {
+  try {
+    drawStats(await call("GET", "/api/stats"));
+  } catch (_) {
+    // The banner already says when the station is gone.
+  }
+}
+
+function onCycle(c) {
+  const n = (c.slots || []).length;
+  if (c.state === "started") {
+    $("cycle").textContent = `Cycle ${c.cycle}: flashing ${n} slot${n === 1 ? "" : "s"}\u2026`;
+    return;
+  }
+  const r = c.results || {};
+  const parts = ["pass", "fail", "error", "aborted"].filter((k) => r[k]).map((k) => `${r[k]} ${k}`);
+  $("cycle").textContent = `Cycle ${c.cycle} done: ${parts.join(", ") || "nothing ran"}`;
+  loadStats();
+}
+
+function setOnline(on) {
+  document.body.classList.toggle("offline", !on);
+  if (!on) $("cycle").textContent = "Station offline";
+  startButton();
+}
+
+// connect follows the event stream. EventSource retries by itself after a
+// dropped connection, but gives up for good on an HTTP error, so a closed
+// stream is reopened here. Every (re)connect reloads the whole picture:
+// whatever happened while offline is not replayed.
+function connect() {
+  clearTimeout(retryTimer);
+  if (events) events.close();
+  events = new EventSource("/api/events");
+  events.onopen = async () => {
+    try {
+      await loadSlots();
+      setOnline(true);
+      $("cycle").textContent = "Ready";
+      loadStats();
+    } catch (_) {
+      setOnline(false);
+    }
+  };
+  events.onerror = () => {
+    setOnline(false);
+    if (events.readyState === EventSource.CLOSED) retryTimer = setTimeout(connect, 2000);
+  };
+  events.addEventListener("slot", (e) => update(JSON.parse(e.data)));
+  events.addEventListener("cycle", (e) => onCycle(JSON.parse(e.data)));
+  events.addEventListener("stats", (e) => drawStats(JSON.parse(e.data)));
+}
+
+async function start() {
+  if ($("start").disabled) return;
+  busy = true;
+  startButton();
+  notice("");
+  try {
+    await call("POST", "/api/cycle?source=web");
+  } catch (err) {
+    notice("Could not start: " + err.message);
+  } finally {
+    busy = false;
+    startButton();
+  }
+}
+
+async function abort() {
+  try {
+    await call("POST", "/api/abort");
+  } catch (err) {
+    notice("Could not abort: " + err.message);
+  }
+}
+
+$("start").addEventListener("click", start);
+$("abort").addEventListener("click", abort);
+// The space bar is START wherever focus is; a held key starts one cycle,
+// and the key never also "clicks" a focused button.
+document.addEventListener("keydown", (e) => {
+  if (e.code !== "Space") return;
+  e.preventDefault();
+  if (!e.repeat) start();
+});
+document.addEventListener("keyup", (e) => {
+  if (e.code === "Space") e.preventDefault();
+});
+window.addEventListener("resize", () => {
+  if (slots.size) drawAll({ station: $("station").textContent, slots: [...slots.values()] });
+});
+connect();
