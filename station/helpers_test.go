@@ -48,7 +48,9 @@ func (f *fakeSession) Identify(ctx context.Context) (targets.Identity, error) {
 	}
 	return targets.Identity{Family: "stm32f1", Part: "STM32F103C8", DeviceID: 0x410, Revision: "Y", FlashKiB: 64, UID: f.uid}, nil
 }
-func (f *fakeSession) Unlock(ctx context.Context, p targets.ProgressFunc) error { return f.do(ctx, "unlock") }
+func (f *fakeSession) Unlock(ctx context.Context, p targets.ProgressFunc) error {
+	return f.do(ctx, "unlock")
+}
 func (f *fakeSession) MassErase(ctx context.Context, p targets.ProgressFunc) error {
 	return f.do(ctx, "mass-erase")
 }
@@ -65,7 +67,9 @@ func (f *fakeSession) Program(ctx context.Context, img []targets.Segment, o targ
 func (f *fakeSession) Verify(ctx context.Context, img []targets.Segment, p targets.ProgressFunc) error {
 	return f.do(ctx, "verify")
 }
-func (f *fakeSession) WriteBytes(ctx context.Context, a uint32, d []byte) error { return f.do(ctx, "write") }
+func (f *fakeSession) WriteBytes(ctx context.Context, a uint32, d []byte) error {
+	return f.do(ctx, "write")
+}
 func (f *fakeSession) Lock(ctx context.Context) (targets.ProtectionState, error) {
 	return targets.ProtectionState{Protected: true}, f.do(ctx, "lock")
 }

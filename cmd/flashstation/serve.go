@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/flashstation/flashstation/drivers/discover"
+	"github.com/flashstation/flashstation/drivers/sim"
+	fixturecfg "github.com/flashstation/flashstation/fixtures"
+	"github.com/flashstation/flashstation/jobs"
+	"github.com/flashstation/flashstation/recipes"
+	"github.com/flashstation/flashstation/recipes/examples"
+	"github.com/flashstation/flashstation/station"
+	"github.com/flashstation/flashstation/station/web"
+	_ "github.com/flashstation/flashstation/targets/native/all" // every chip family
+)
+
+func init() { register(newServeCmd) }
+
+// defaultSimSpec is the fixture `make run` shows: eight slots, every probe
+// kind the native drivers speak, every example chip.
+const defaultSimSpec = "2*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8,stlink-v21:stm32f103cb," +
+	"cmsis-dap-v1:nrf52840,cmsis-dap-v2:rp2040,stlink-v3:stm32f411ce,cmsis-dap-v2:stm32f103c8"
+
+const defaultListen = "127.0.0.1:8080"
+
+type serveFlags struct {
+	config  string
+	listen  string
+	bus     busChoice
+	instant bool
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the station: one worker per probe, cycles on a pedal press, the operator page and the HTTP API",
+		Long: "Run the station from --config station.toml. Without one, run the embedded demo: an 8-slot simulated\n" +
+			"fixture (realtime), each slot on its chip's example recipe.",
+		Args: cobra.NoArgs,
+	}
+	cmd.Flags().StringVar(&f.config, "config", "", "station.toml (default: the embedded simulated demo)")
+	cmd.Flags().StringVar(&f.listen, "listen", "", "HTTP listen address (default http.listen, else "+defaultListen+")")
+	cmd.Flags().StringVar(&f.bus.simSpec, "sim", "", "simulate the probes: PROBE:CHIP[+option...], comma-separated, N* to repeat")
+	cmd.Flags().BoolVar(&f.instant, "instant", false, "simulated time never sleeps (tests); the default is realtime")
+	cmd.Flags().Float64Var(&f.bus.speed, "speed", 1, "realtime speed factor for the simulator")
+	cmd.Flags().Uint64Var(&f.bus.seed, "seed", 0, "simulator seed (unit IDs, faults)")
+	dbPath := addDBFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return serve(cmd.Context(), f, dbPath, cmd.Flags().Changed("db"), cmd.OutOrStdout(), cmd.ErrOrStderr())
+	}
+	return cmd
+}
+
+// serve composes the parts. Shutdown order, when ctx ends: stop the HTTP
+// server and the pedals (no new presses), then the station (its workers
+// record their attempts' ends), then close the store, then remove the
+// extracted examples.
+func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbChanged bool, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if f.config == "" && f.bus.simSpec == "" {
+		f.bus.simSpec = defaultSimSpec
+	}
+	f.bus.realtime = !f.instant
+	bus, fixture, closeBus, note, err := f.bus.open()
+	if err != nil {
+		return err
+	}
+	defer closeBus()
+	if note != "" {
+		log.Warn(note)
+	}
+
+	var cfg *fixturecfg.Config
+	var slots []station.SlotConfig
+	loaded := map[string]*recipes.Recipe{}
+	loadRecipe := func(path string) error {
+		r, err := recipes.Load(path)
+		if err != nil {
+			return err
+		}
+		loaded[path] = r
+		return nil
+	}
+	if f.config != "" {
+		cfg, err = fixturecfg.Load(f.config, loadRecipe)
+		if err != nil {
+			return badInput(err)
+		}
+		for _, s := range cfg.Slots {
+			slots = append(slots, station.SlotConfig{Slot: s, Recipe: loaded[s.Recipe]})
+		}
+	} else {
+		dir, err := os.MkdirTemp("", "flashstation-examples-")
+		if err != nil {
+			return failed(fmt.Errorf("serve: %w", err))
+		}
+		defer os.RemoveAll(dir)
+		cfg = &fixturecfg.Config{Station: "demo", Mode: fixturecfg.ModePedal, AttemptDeadline: 15 * time.Minute}
+		if slots, err = simSlots(fixture, dir); err != nil {
+			return failed(err)
+		}
+	}
+
+	path := cfg.Database
+	if dbChanged || path == "" {
+		if path, err = dbPath(); err != nil {
+			return err
+		}
+	}
+	store, err := jobs.Open(path, jobs.Options{Logger: log})
+	if err != nil {
+		return dbError(err)
+	}
+	defer store.Close()
+
+	listen := f.listen
+	if listen == "" {
+		listen = cfg.Listen
+	}
+	if listen == "" {
+		listen = defaultListen
+	}
+	loopback := station.LoopbackOnly(listen)
+	if !loopback && cfg.Token == "" {
+		return usageErrorf("serve: --listen %s is reachable from other machines: set http.token in station.toml (or listen on 127.0.0.1)", listen)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	opts := station.Options{Name: cfg.Station, Mode: cfg.Mode, Slots: slots, Bus: bus, Store: store, Registry: reg, Log: log,
+		AttemptDeadline: cfg.AttemptDeadline, Page: web.FS, Token: cfg.Token, LoopbackOnly: loopback}
+	if fixture != nil {
+		opts.AfterSlot = reseater(fixture, slots, cfg.Mode)
+	}
+	st, err := station.New(opts)
+	if err != nil {
+		return failed(err)
+	}
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return failed(fmt.Errorf("serve: listen on %s: %w", listen, err))
+	}
+	srv := &http.Server{Handler: st.Handler(reg), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "flashstation %s: %d slots, %s mode; operator page http://%s/\n", cfg.Station, len(slots), cfg.Mode, pageHost(ln.Addr()))
+
+	runCtx, stopParts := context.WithCancel(ctx)
+	defer stopParts()
+	var wg sync.WaitGroup
+	for _, p := range cfg.Pedals {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			(&fixturecfg.PedalReader{Pedal: p, Log: log, Press: func() { st.Cycle("pedal") }}).Run(runCtx)
+		}()
+	}
+	stationDone := make(chan struct{})
+	go func() {
+		st.Run(runCtx)
+		close(stationDone)
+	}()
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err = <-srvErr:
+	}
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	srv.Shutdown(shutCtx)
+	cancel()
+	stopParts()
+	wg.Wait()
+	<-stationDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return failed(fmt.Errorf("serve: %w", err))
+	}
+	return nil
+}
+
+// simSlots gives each simulated probe a slot on its chip's example recipe,
+// four to a row, selected by port (stable in the simulator).
+func simSlots(fx *sim.Fixture, dir string) ([]station.SlotConfig, error) {
+	if err := examples.Extract(dir); err != nil {
+		return nil, fmt.Errorf("serve: extract the example recipes: %w", err)
+	}
+	byFile := map[string]*recipes.Recipe{}
+	var out []station.SlotConfig
+	for i, s := range fx.Slots {
+		file, err := examples.ForChip(string(s.Spec.Chip))
+		if err != nil {
+			return nil, fmt.Errorf("serve: %w", err)
+		}
+		r := byFile[file]
+		if r == nil {
+			if r, err = recipes.Load(dir + "/" + file); err != nil {
+				return nil, fmt.Errorf("serve: example recipe %s: %w", file, err)
+			}
+			byFile[file] = r
+		}
+		sel, err := discover.ParseSelector(s.Probe.Port())
+		if err != nil {
+			return nil, fmt.Errorf("serve: %w", err)
+		}
+		name := fmt.Sprintf("%c%d", 'A'+rune(i/4), 1+i%4)
+		out = append(out, station.SlotConfig{Slot: fixturecfg.Slot{Name: name, Probe: sel, Recipe: r.File,
+			Place: fixturecfg.Place{Row: 1 + i/4, Col: 1 + i%4}, RetryOn: []jobs.Result{jobs.Error}}, Recipe: r})
+	}
+	return out, nil
+}
+
+// reseater seats a new board in a simulated nest after each slot's cycle,
+// so every cycle flashes a new unit, as on a real line. In auto mode the
+// nest stays empty for a moment first, as when an operator swaps boards.
+func reseater(fx *sim.Fixture, slots []station.SlotConfig, mode fixturecfg.Mode) func(string, *jobs.Attempt) {
+	bySlot := map[string]*sim.Slot{}
+	for _, sc := range slots {
+		for _, s := range fx.Slots {
+			if sc.Probe.Port == s.Probe.Port() || (sc.Probe.Serial != "" && strings.EqualFold(sc.Probe.Serial, s.Probe.Serial())) {
+				bySlot[sc.Name] = s
+			}
+		}
+	}
+	return func(name string, _ *jobs.Attempt) {
+		s := bySlot[name]
+		if s == nil {
+			return
+		}
+		if mode == fixturecfg.ModeAuto {
+			s.Reseat(true)
+			time.AfterFunc(2*time.Second, func() { s.Reseat(false) })
+			return
+		}
+		s.Reseat(false)
+	}
+}
+
+// pageHost names the listener in a URL a browser on this machine can open.
+func pageHost(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("127.0.0.1:%d", tcp.Port)
+	}
+	return tcp.String()
+}
