@@ -70,4 +70,3 @@ func image(seed uint64, n int) []byte {
 func seg(addr uint32, data []byte) []targets.Segment {
 	return []targets.Segment{{Addr: addr, Data: data}}
 }
-
