@@ -36,6 +36,9 @@ type Probe struct {
 	clockKHz  uint32 // SWD clock in force; 0 = the probe's unchanged default
 	tarBlock  uint32 // TAR auto-increment window in bytes (1 KiB or 4 KiB)
 	apOpen    [256]bool
+	// outOfStep is set once a transfer failed mid-command: every later
+	// command fails with it until the probe is reopened.
+	outOfStep error
 }
 
 // Probe modes reported by GET_CURRENT_MODE (probes.md §2.2; OpenOCD

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/flashstation/flashstation/drivers/link"
 	"time"
 )
 
@@ -57,6 +58,9 @@ const (
 	waitBackoff    = time.Millisecond
 )
 
+// errBeforeWire marks a refusal made before anything reached the probe.
+var errBeforeWire = errors.New("nothing was sent")
+
 // exchangeTimeout bounds one command when the caller's context has no
 // deadline, so a wedged probe fails its slot instead of hanging it
 // (stlink-org uses 3 s per transfer).
@@ -65,9 +69,21 @@ const exchangeTimeout = 3 * time.Second
 // xfer runs one command: the 16-byte block, then out (if any) as one bulk
 // OUT transfer, then fills in (if any) from the IN endpoint. It does not
 // look at the status byte.
-func (p *Probe) xfer(ctx context.Context, op string, cmd []byte, out, in []byte) error {
+func (p *Probe) xfer(ctx context.Context, op string, cmd []byte, out, in []byte) (err error) {
+	if p.outOfStep != nil {
+		return fmt.Errorf("stlink: %s: %w", op, p.outOfStep)
+	}
+	// The ST-Link protocol has no framing beyond "16 bytes, then the data
+	// phase": once a transfer fails mid-command, the probe may take the
+	// next command block as data (or hold a reply we gave up on). Nothing
+	// after that can be trusted until the probe is reopened.
+	defer func() {
+		if err != nil && !errors.Is(err, errBeforeWire) {
+			p.outOfStep = fmt.Errorf("the probe is out of step after a USB error (%v): close and reopen it: %w", err, link.ErrDisconnected)
+		}
+	}()
 	if len(cmd) > cmdLen {
-		return fmt.Errorf("stlink: %s: command block is %d bytes, the limit is %d", op, len(cmd), cmdLen)
+		return fmt.Errorf("stlink: %s: command block is %d bytes, the limit is %d: %w", op, len(cmd), cmdLen, errBeforeWire)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
