@@ -22,6 +22,11 @@ let busy = false; // a START request is in flight
 let events = null;
 let retryTimer = 0;
 
+// How often stats are refreshed without an event (yield and units/hour
+// change with time too), and how long the station may cache them.
+const STATS_POLL_MS = 10000;
+const STATS_CACHE_MS = 2500;
+
 const $ = (id) => document.getElementById(id);
 
 // A token in the address (#token=…) is kept for a kiosk that is not the
@@ -231,7 +236,10 @@ function onCycle(c) {
   const r = c.results || {};
   const parts = ["pass", "fail", "error", "aborted"].filter((k) => r[k]).map((k) => `${r[k]} ${k}`);
   $("cycle").textContent = `Cycle ${c.cycle} done: ${parts.join(", ") || "nothing ran"}`;
+  // The station caches stats for a couple of seconds: ask now, and again
+  // once the cache has surely turned over.
   loadStats();
+  setTimeout(loadStats, STATS_CACHE_MS);
 }
 
 function setOnline(on) {
@@ -306,3 +314,6 @@ window.addEventListener("resize", () => {
   if (slots.size) drawAll({ station: $("station").textContent, slots: [...slots.values()] });
 });
 connect();
+setInterval(() => {
+  if (!document.body.classList.contains("offline")) loadStats();
+}, STATS_POLL_MS);
