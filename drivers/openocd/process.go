@@ -78,18 +78,20 @@ func (p *process) readLog(r io.Reader) {
 			}
 			continue
 		}
+		// The sink runs under mu so that once setSink(nil) returns, no line
+		// reaches an operation that already ended.
 		p.mu.Lock()
 		sink := p.sink
-		if sink == nil {
+		if sink != nil {
+			sink(line)
+		} else {
 			p.tail = append(p.tail, line)
 			if len(p.tail) > 40 {
 				p.tail = p.tail[1:]
 			}
 		}
 		p.mu.Unlock()
-		if sink != nil {
-			sink(line)
-		} else if p.idle != nil {
+		if sink == nil && p.idle != nil {
 			p.idle(line)
 		}
 	}
