@@ -1,0 +1,91 @@
+package deploy
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+// dashboard is the part of Grafana's dashboard model the test reads.
+type dashboard struct {
+	UID        string `json:"uid"`
+	Title      string `json:"title"`
+	Templating struct {
+		List []struct {
+			Name string `json:"name"`
+		} `json:"list"`
+	} `json:"templating"`
+	Panels []struct {
+		ID      int    `json:"id"`
+		Title   string `json:"title"`
+		Type    string `json:"type"`
+		GridPos struct {
+			X, Y, W, H int
+		} `json:"gridPos"`
+		Targets []struct {
+			Expr string `json:"expr"`
+		} `json:"targets"`
+	} `json:"panels"`
+}
+
+// TestDashboard: valid JSON with the panels the issue asks for, laid out on
+// Grafana's 24-column grid without overlaps, and every query on metrics
+// the station exports or the recording rules define.
+func TestDashboard(t *testing.T) {
+	data, err := os.ReadFile("grafana/flashstation.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d dashboard
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatalf("grafana/flashstation.json: %v", err)
+	}
+	if d.UID == "" || d.Title == "" {
+		t.Errorf("uid %q, title %q: both are needed for provisioning", d.UID, d.Title)
+	}
+	vars := map[string]bool{}
+	for _, v := range d.Templating.List {
+		vars[v.Name] = true
+	}
+	if !vars["datasource"] || !vars["station"] {
+		t.Errorf("template variables %v: want datasource and station", vars)
+	}
+	titles := map[string]bool{}
+	ids := map[int]bool{}
+	cells := map[[2]int]string{}
+	station, recorded := stationMetrics(t), recordedMetrics(t)
+	for _, p := range d.Panels {
+		titles[strings.ToLower(p.Title)] = true
+		if ids[p.ID] {
+			t.Errorf("panel id %d used twice", p.ID)
+		}
+		ids[p.ID] = true
+		g := p.GridPos
+		if g.W <= 0 || g.H <= 0 || g.X < 0 || g.X+g.W > 24 {
+			t.Errorf("panel %q: gridPos %+v outside the 24-column grid", p.Title, g)
+		}
+		for x := g.X; x < g.X+g.W; x++ {
+			for y := g.Y; y < g.Y+g.H; y++ {
+				if other, ok := cells[[2]int{x, y}]; ok {
+					t.Fatalf("panels %q and %q overlap at %d,%d", other, p.Title, x, y)
+				}
+				cells[[2]int{x, y}] = p.Title
+			}
+		}
+		if len(p.Targets) == 0 {
+			t.Errorf("panel %q has no query", p.Title)
+		}
+		for _, q := range p.Targets {
+			if !strings.Contains(q.Expr, `station=~"$station"`) {
+				t.Errorf("panel %q: query %q ignores the station variable", p.Title, q.Expr)
+			}
+			checkNames(t, "panel "+p.Title, q.Expr, station, recorded)
+		}
+	}
+	for _, want := range []string{"yield (1 h)", "first-pass yield (1 h)", "units per hour", "failures by step", "yield per slot (1 h)", "failures per slot", "slot states"} {
+		if !titles[want] {
+			t.Errorf("no panel %q", want)
+		}
+	}
+}
