@@ -22,7 +22,7 @@ build: deps
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/flashstation
 
 run: build
-	./$(BIN) --help
+	./$(BIN) serve
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

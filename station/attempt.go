@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/flashstation/flashstation/drivers"
+	"github.com/flashstation/flashstation/drivers/openocd"
+	"github.com/flashstation/flashstation/fixtures"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -54,10 +57,17 @@ func (w *worker) attempt(ctx context.Context, c *cycle, try int) *jobs.Attempt {
 			}
 			done <- o
 		}()
-		p, err := w.st.opts.OpenProbe(actx, *f)
-		if err != nil {
-			o.openErr = err
-			return
+		var p drivers.Probe
+		if usesOpenOCD(w.cfg.Driver, f.Kind) {
+			// OpenOCD owns the probe: the session starts it in Connect.
+			p = openocd.NewProbe(drivers.Identity{Kind: f.Kind, VID: f.Device.VID, PID: f.Device.PID,
+				Serial: f.Serial, Port: f.Device.Port, Product: f.Device.Product})
+		} else {
+			var err error
+			if p, err = w.st.opts.OpenProbe(actx, *f); err != nil {
+				o.openErr = err
+				return
+			}
 		}
 		defer p.Close()
 		run := &recipes.Run{Recipe: w.cfg.Recipe, Store: rec, Station: w.st.opts.Name, Slot: w.cfg.Name,
@@ -262,4 +272,16 @@ func firstFrames(stack []byte) string {
 		}
 	}
 	return ""
+}
+
+// usesOpenOCD says whether a slot's probe goes through OpenOCD: when the
+// slot says so, and for J-Link (no native driver) unless it says native.
+func usesOpenOCD(driver string, kind drivers.Kind) bool {
+	switch driver {
+	case fixtures.DriverOpenOCD:
+		return true
+	case fixtures.DriverNative:
+		return false
+	}
+	return kind == drivers.JLink
 }

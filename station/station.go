@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/flashstation/flashstation/drivers/openocd"
 	"io/fs"
 	"log/slog"
 	"sync"
@@ -125,7 +126,11 @@ func New(o Options) (*Station, error) {
 		}
 	}
 	if o.Connect == nil {
+		log := o.Log
 		o.Connect = func(ctx context.Context, p drivers.Probe, r *recipes.Recipe) (targets.Session, error) {
+			if op, ok := p.(*openocd.Probe); ok {
+				return openocd.OpenSession(ctx, op, r.Target.Facts, log)
+			}
 			return native.Open(ctx, p, r.Target.Facts)
 		}
 	}

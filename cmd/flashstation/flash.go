@@ -14,6 +14,7 @@ import (
 	"github.com/flashstation/flashstation/drivers"
 	"github.com/flashstation/flashstation/drivers/discover"
 	"github.com/flashstation/flashstation/drivers/link"
+	"github.com/flashstation/flashstation/drivers/openocd"
 	"github.com/flashstation/flashstation/jobs"
 	"github.com/flashstation/flashstation/recipes"
 	"github.com/flashstation/flashstation/targets"
@@ -30,6 +31,7 @@ func newFlashCmd() *cobra.Command {
 		selector   string
 		asJSON     bool
 		clockKHz   uint32
+		driver     string
 		dbFlag     func() (string, error)
 	)
 	cmd := &cobra.Command{
@@ -39,6 +41,9 @@ func newFlashCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if recipePath == "" {
 				return usageErrorf("flash: --recipe FILE is required")
+			}
+			if driver != "" && driver != "native" && driver != "openocd" {
+				return usageErrorf("--driver %q: want native or openocd", driver)
 			}
 			r, err := recipes.Load(recipePath)
 			if err != nil {
@@ -71,6 +76,11 @@ func newFlashCmd() *cobra.Command {
 			var probe drivers.Probe
 			run := &recipes.Run{Recipe: r, Store: store, Station: "bench", ProbeSerial: found.Serial, Events: progress.event,
 				Connect: func(ctx context.Context) (targets.Session, error) {
+					if driver == "openocd" || (driver == "" && found.Kind == drivers.JLink) {
+						op := openocd.NewProbe(drivers.Identity{Kind: found.Kind, VID: found.Device.VID, PID: found.Device.PID,
+							Serial: found.Serial, Port: found.Device.Port, Product: found.Device.Product})
+						return openocd.OpenSession(ctx, op, r.Target.Facts, slog.Default())
+					}
 					p, err := discover.Open(ctx, bus, found, slog.Default())
 					if err != nil {
 						return nil, err
@@ -112,6 +122,7 @@ func newFlashCmd() *cobra.Command {
 	cmd.Flags().StringVar(&bc.simSpec, "sim", "", "use a simulated fixture instead of USB, e.g. 'stlink-v2:stm32f103c8'")
 	cmd.Flags().BoolVar(&bc.realtime, "realtime", false, "with --sim: take the modeled time in wall time")
 	cmd.Flags().Uint32Var(&clockKHz, "clock", 4000, "SWD clock in kHz")
+	cmd.Flags().StringVar(&driver, "driver", "", "native or openocd (default: OpenOCD for J-Link, native for the rest)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the attempt record as JSON")
 	dbFlag = addDBFlag(cmd)
 	return cmd
