@@ -78,8 +78,9 @@ func (p *Probe) xfer(ctx context.Context, op string, cmd []byte, out, in []byte)
 	// next command block as data (or hold a reply we gave up on). Nothing
 	// after that can be trusted until the probe is reopened.
 	defer func() {
-		if err != nil && !errors.Is(err, errBeforeWire) {
+		if err != nil && !errors.Is(err, errBeforeWire) && !errors.Is(err, link.ErrDisconnected) {
 			p.outOfStep = fmt.Errorf("the probe is out of step after a USB error (%v): close and reopen it: %w", err, link.ErrDisconnected)
+			err = fmt.Errorf("%w (the probe is out of step now: reopen it: %w)", err, link.ErrDisconnected)
 		}
 	}()
 	if len(cmd) > cmdLen {

@@ -3,6 +3,7 @@ package nrf52
 import (
 	"context"
 	"errors"
+	"github.com/flashstation/flashstation/drivers/link"
 	"testing"
 
 	"github.com/flashstation/flashstation/drivers/sim/fault"
@@ -54,6 +55,11 @@ func TestFaultsKeepData(t *testing.T) {
 			}
 			if perr != nil {
 				t.Logf("program failed under faults (allowed): %v", perr)
+				if errors.Is(perr, link.ErrDisconnected) {
+					// The probe fell out of step: reopen it, as a worker would.
+					r.p.Close()
+					r = openRig(t, r.fx)
+				}
 				if err := r.s.Program(ctx, seg(0x40000, data), targets.ProgramOptions{}, nil); err != nil {
 					t.Fatalf("retry without faults: %v", err)
 				}

@@ -27,11 +27,19 @@ func (r *rig) now() time.Duration { return r.fx.Slots[0].Probe.Clock().Now() }
 
 func newRig(t testing.TB, spec string) *rig {
 	t.Helper()
-	ctx := context.Background()
 	fx, err := sim.New(spec, sim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return openRig(t, fx)
+}
+
+// openRig opens the fixture's only probe and a session on its board; a
+// test calls it again to reopen after a disconnect-class error, as a
+// station worker does.
+func openRig(t testing.TB, fx *sim.Fixture) *rig {
+	t.Helper()
+	ctx := context.Background()
 	found, err := discover.Scan(ctx, fx.Bus)
 	if err != nil || len(found) != 1 {
 		t.Fatalf("scan: %v %v", found, err)
