@@ -60,8 +60,11 @@ type SlotView struct {
 	Try       int            `json:"try,omitempty"`
 	Cycle     int64          `json:"cycle,omitempty"`
 	UnitUID   string         `json:"unit_uid,omitempty"`
-	Reason    string         `json:"reason,omitempty"`
-	Probe     *ProbeView     `json:"probe"`
+	// Reason says in plain words why the last attempt did not pass;
+	// Detail is the full error as recorded.
+	Reason string     `json:"reason,omitempty"`
+	Detail string     `json:"detail,omitempty"`
+	Probe  *ProbeView `json:"probe"`
 }
 
 // ProbeView is a probe as discovery saw it.

@@ -38,7 +38,7 @@ func (w *worker) attempt(ctx context.Context, c *cycle, try int) *jobs.Attempt {
 		return w.recordUnstarted(ctx, "", errProbeGone)
 	}
 	w.cancel = cancel
-	w.view.State, w.view.Reason, w.view.UnitUID, w.view.Step, w.view.StepIndex, w.view.Progress = StateRunning, "", "", "", 0, 0
+	w.view.State, w.view.Reason, w.view.Detail, w.view.UnitUID, w.view.Step, w.view.StepIndex, w.view.Progress = StateRunning, "", "", "", "", 0, 0
 	w.view.Try = try + 1
 	if c != nil {
 		w.view.Cycle = c.id

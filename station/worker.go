@@ -180,7 +180,7 @@ func (w *worker) finish(a *jobs.Attempt) {
 	w.mu.Lock()
 	w.busy = false
 	w.cancel = nil
-	w.view.Reason = reason(a)
+	w.view.Reason, w.view.Detail = plainReason(a), reason(a)
 	switch {
 	case w.stuck:
 		w.view.State = StateError
