@@ -120,8 +120,9 @@ func TestVanishedProbeEndsAttemptAndReturns(t *testing.T) {
 	})
 	r.st.Cycle("api")
 	r.waitFor(t, "cycle end", r.st.Idle)
-	if v := r.slot("S01"); v.State != StateAbsent || v.Reason != "step 2 (program): probe disconnected: context canceled" {
-		t.Errorf("slot after unplug: %s %q", v.State, v.Reason)
+	if v := r.slot("S01"); v.State != StateAbsent || v.Reason != "Probe disconnected: check its USB cable" ||
+		v.Detail != "step 2 (program): probe disconnected: context canceled" {
+		t.Errorf("slot after unplug: %s %q (%q)", v.State, v.Reason, v.Detail)
 	}
 	if v := r.slot("S02"); v.State != StatePass {
 		t.Errorf("other slot: %+v", v)
@@ -216,7 +217,7 @@ func TestRetryPolicyAndAbort(t *testing.T) {
 	if fmt.Sprint(s1) != "[error pass]" || fmt.Sprint(s2) != "[fail]" {
 		t.Errorf("S01 %v (want error then pass), S02 %v (fail is not retried by default)", s1, s2)
 	}
-	if v := r.slot("S02"); v.State != StateFail || !strings.Contains(v.Reason, "verify failed") {
+	if v := r.slot("S02"); v.State != StateFail || v.Reason != "Verify failed at 0x08000010: flash does not hold the image" {
 		t.Errorf("S02 %+v", v)
 	}
 
