@@ -143,6 +143,10 @@ func (s *Station) observe(w *worker, a *jobs.Attempt, firstTry bool) {
 	m := s.m
 	r := w.cfg.Recipe
 	m.attempts.WithLabelValues(string(a.Result), r.Name, w.cfg.Name).Inc()
+	if (a.Result == jobs.Fail || a.Result == jobs.Error) && len(a.Steps) > 0 {
+		// The last step recorded is the one the attempt stopped at.
+		m.stepFailures.WithLabelValues(a.Steps[len(a.Steps)-1].Name, r.Name, w.cfg.Name).Inc()
+	}
 	if !a.Ended.IsZero() {
 		m.attemptDuration.WithLabelValues(r.Name).Observe(a.Ended.Sub(a.Started).Seconds())
 	}

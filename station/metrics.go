@@ -38,6 +38,7 @@ type metrics struct {
 	cycles           prometheus.Counter
 	ignored          *prometheus.CounterVec
 	serials          *prometheus.CounterVec
+	stepFailures     *prometheus.CounterVec
 
 	mu    sync.Mutex
 	first map[string][2]int // recipe -> passes, tries
@@ -76,10 +77,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Presses that came while a cycle was running, by source (pedal, web, api)."}, []string{"source"}),
 		serials: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flashstation_serial_numbers_assigned_total",
 			Help: "Unit serial numbers committed to passing boards, by series."}, []string{"series"}),
+		stepFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flashstation_step_failures_total",
+			Help: "Failed or errored attempts by the step they stopped at (connect, read-id, program, verify, ...)."},
+			[]string{"step", "recipe", "slot"}),
 		first: map[string][2]int{},
 	}
 	for _, c := range []prometheus.Collector{m.attempts, m.firstAttempts, m.firstPassYield, m.stepDuration, m.attemptDuration,
-		m.cycleDuration, m.probesPresent, m.probesUnassigned, m.slotState, m.cycles, m.ignored, m.serials} {
+		m.cycleDuration, m.probesPresent, m.probesUnassigned, m.slotState, m.cycles, m.ignored, m.serials, m.stepFailures} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("station: register metrics: %w", err)
 		}
