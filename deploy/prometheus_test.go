@@ -47,8 +47,7 @@ func TestPromtool(t *testing.T) {
 // pendingMetrics are series the rules and dashboard use that the station
 // does not register yet, with what they should be. The test fails once the
 // station registers one, so this list cannot go stale.
-var pendingMetrics = map[string]string{
-}
+var pendingMetrics = map[string]string{}
 
 var (
 	metricRE   = regexp.MustCompile(`\b(?:[a-z_]+:)?flashstation_[a-z0-9_]+(?::[a-z0-9_]+)?\b`)
