@@ -134,11 +134,20 @@ func (s *Session) callFn(ctx context.Context, f fn, timeout time.Duration, args 
 	return nil
 }
 
-// enterRaw connects the flash pins and leaves XIP (IF, EX), then speeds
-// the SSI up (see doc.go).
+// enterRaw halts the core, brings clk_sys up (clocks.go), connects the
+// flash pins and leaves XIP (IF, EX), then sets the SSI divider for the
+// clock (see doc.go).
 func (s *Session) enterRaw(ctx context.Context) error {
 	if s.raw {
 		return nil
+	}
+	if err := s.setupCalls(ctx); err != nil {
+		return err
+	}
+	if !s.noClocks {
+		if err := s.setupClocks(ctx); err != nil {
+			return err
+		}
 	}
 	if err := s.callFn(ctx, fnConnect, callTimeout); err != nil {
 		return err
@@ -146,7 +155,7 @@ func (s *Session) enterRaw(ctx context.Context) error {
 	if err := s.callFn(ctx, fnExitXIP, callTimeout); err != nil {
 		return err
 	}
-	for _, w := range []struct{ a, v uint32 }{{ssiBase + 0x08, 0}, {ssiBaudr, s.baudr}, {ssiBase + 0x08, 1}} {
+	for _, w := range []struct{ a, v uint32 }{{ssiBase + 0x08, 0}, {ssiBaudr, s.divider()}, {ssiBase + 0x08, 1}} {
 		if err := s.t.Write32(ctx, w.a, w.v); err != nil {
 			return fmt.Errorf("rp2040: set the SSI clock divider: %w", err)
 		}

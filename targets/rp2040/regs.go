@@ -26,7 +26,6 @@ const (
 	ssiSRBusy uint32 = 1 << 0
 	ssiSRTFE  uint32 = 1 << 2
 	ssiSRRFNE uint32 = 1 << 3
-	fastBaudr uint32 = 2
 
 	qspiSSCtrl   uint32 = 0x4001800C
 	outoverMask  uint32 = 3 << 8

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/flashstation/flashstation/drivers"
@@ -42,7 +43,10 @@ type Session struct {
 	v     *facts.Variant
 	funcs map[fn]uint32
 	raw   bool   // IF+EX done, XIP off
-	baudr uint32 // SSI divider used while raw
+	baudr uint32 // SSI divider set by SetSPIDivider; 0: chosen from clk (see divider)
+	clk   clockSource
+	// noClocks keeps clk_sys as found (measurements of the old path).
+	noClocks bool
 	// flashSize from the JEDEC id; 0 until Identify ran.
 	flashSize uint32
 	checked   bool
@@ -60,7 +64,7 @@ func Open(ctx context.Context, t *access.Target, v *facts.Variant) (*Session, er
 	if v == nil || v.Family != Family {
 		return nil, fmt.Errorf("rp2040: variant %v is not an RP2040", v)
 	}
-	s := &Session{t: t, v: v, baudr: fastBaudr}
+	s := &Session{t: t, v: v}
 	id, err := t.Read32(ctx, sysinfoChipID)
 	if err != nil {
 		return nil, fmt.Errorf("rp2040: read SYSINFO CHIP_ID: %w", err)
@@ -80,7 +84,9 @@ func Open(ctx context.Context, t *access.Target, v *facts.Variant) (*Session, er
 }
 
 // SetSPIDivider sets the SSI clock divider used for flash work (even, 2
-// or more); 6 is what the bootrom itself picks. For measurements.
+// or more; 0 goes back to the automatic choice); 6 is what the bootrom
+// itself picks. For measurements: a divider too small for the clock
+// breaks the 50 MHz limit of the flash's 03h reads.
 func (s *Session) SetSPIDivider(d uint32) { s.baudr = d }
 
 // Lock is refused: there is no protection to turn on.
@@ -117,8 +123,14 @@ func (s *Session) Erase(ctx context.Context, addr, size uint32, progress targets
 	return s.eraseRange(ctx, addr-s.v.Flash.Base, size, targets.PhaseErase, progress)
 }
 
-// Reset resets core 0; with halt it stops at the reset vector.
+// Reset resets core 0; with halt it stops at the reset vector. The
+// clocks go back to the ring oscillator first, since a core reset leaves
+// them alone (see leaveClocks); a failure there is logged, not returned:
+// the reset itself is what the step asked for.
 func (s *Session) Reset(ctx context.Context, halt bool) error {
+	if err := s.leaveClocks(ctx); err != nil {
+		targets.Logf(ctx, slog.LevelWarn, "%v", err)
+	}
 	var err error
 	if halt {
 		err = s.t.Core.ResetAndHalt(ctx)
@@ -128,15 +140,16 @@ func (s *Session) Reset(ctx context.Context, halt bool) error {
 	if err != nil {
 		return fmt.Errorf("rp2040: reset: %w", err)
 	}
-	s.funcs, s.raw = nil, false
+	s.funcs, s.raw, s.clk = nil, false, clkUnset
 	return nil
 }
 
-// Close turns XIP back on if a flash operation left it off and
-// disconnects; the probe stays open.
+// Close turns XIP back on if a flash operation left it off, puts the
+// clocks back as a chip reset leaves them, and disconnects; the probe
+// stays open.
 func (s *Session) Close() error {
 	ctx := context.Background()
-	lerr := s.leaveRaw(ctx)
+	lerr := errors.Join(s.leaveRaw(ctx), s.leaveClocks(ctx))
 	if err := s.t.Close(ctx); err != nil {
 		return errors.Join(lerr, fmt.Errorf("rp2040: close: %w", err))
 	}
