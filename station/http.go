@@ -1,6 +1,7 @@
 package station
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -34,6 +35,8 @@ func (s *Station) Handler(gatherer prometheus.Gatherer) http.Handler {
 	mux.HandleFunc("GET /api/stats", s.getStats)
 	mux.HandleFunc("GET /api/units/{uid}", s.getUnit)
 	mux.HandleFunc("GET /api/attempts", s.getAttempts)
+	// The whole database: token-protected like the mutating endpoints.
+	mux.HandleFunc("GET /api/backup", s.mutating(s.getBackup))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	if s.opts.Page != nil {
@@ -247,4 +250,23 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func httpError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// getBackup streams a consistent copy of the attempt database while the
+// station keeps recording: the station holds the database's file lock, so
+// a hot backup has to come from inside its process.
+func (s *Station) getBackup(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.opts.Store.(interface {
+		Backup(ctx context.Context, w io.Writer) (int64, error)
+	})
+	if !ok {
+		httpError(w, http.StatusNotImplemented, "this station's store cannot make backups")
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="attempts-%s.db"`, s.opts.Now().UTC().Format("20060102T150405Z")))
+	if _, err := b.Backup(r.Context(), w); err != nil {
+		// Headers are gone; a truncated body is all the client can see.
+		s.log.Error("station: backup failed", "err", err)
+	}
 }

@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/flashstation/flashstation/jobs"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +42,7 @@ func TestHTTPAuthLimitsAndInputs(t *testing.T) {
 		{"GET", "/api/slots", "", "", 200, `"name":"S01"`},
 		{"GET", "/api/stats", "", "", 200, `"cycles":`},
 		{"GET", "/healthz", "", "", 200, "ok"},
+		{"GET", "/api/backup", "", "", 401, "Bearer"},
 		{"GET", "/metrics", "", "", 200, "flashstation_attempts_total"},
 		{"GET", "/", "", "", 200, "operator page not built"},
 		{"DELETE", "/api/cycle", "", "", 405, ""},
@@ -123,4 +128,32 @@ func FuzzParseAttemptsQuery(f *testing.F) {
 			t.Fatalf("accepted %+v", flt)
 		}
 	})
+}
+
+func TestHotBackupOverHTTP(t *testing.T) {
+	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8"})
+	srv := httptest.NewServer(r.st.Handler(r.reg))
+	defer srv.Close()
+	r.cycle(t)
+	resp, err := http.Get(srv.URL + "/api/backup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	path := filepath.Join(t.TempDir(), "copy.db")
+	f, _ := os.Create(path)
+	io.Copy(f, resp.Body)
+	f.Close()
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "attempts-") {
+		t.Fatalf("backup: %s %v", resp.Status, resp.Header)
+	}
+	copyStore, err := jobs.Open(path, jobs.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("the backup does not open: %v", err)
+	}
+	defer copyStore.Close()
+	got, err := copyStore.Query(context.Background(), jobs.Filter{})
+	if err != nil || len(got) != len(allAttempts(t, r)) {
+		t.Errorf("backup holds %d attempts, %v", len(got), err)
+	}
 }
