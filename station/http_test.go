@@ -132,10 +132,13 @@ func FuzzParseAttemptsQuery(f *testing.F) {
 
 func TestHotBackupOverHTTP(t *testing.T) {
 	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8"})
+	r.st.opts.Token = "s3cret"
 	srv := httptest.NewServer(r.st.Handler(r.reg))
 	defer srv.Close()
 	r.cycle(t)
-	resp, err := http.Get(srv.URL + "/api/backup")
+	req, _ := http.NewRequest("GET", srv.URL+"/api/backup", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
