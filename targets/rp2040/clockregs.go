@@ -81,8 +81,11 @@ func (p pllConfig) prim() uint32  { return p.postDiv1<<16 | p.postDiv2<<12 }
 
 // valid checks p against §2.18.2.
 func (p pllConfig) valid() bool {
+	if p.refDiv == 0 || p.postDiv1 == 0 || p.postDiv2 == 0 {
+		return false
+	}
 	vco := p.vcoHz()
-	return p.refDiv >= 1 && xoscHz/p.refDiv >= 5_000_000 &&
+	return xoscHz/p.refDiv >= 5_000_000 &&
 		p.fbDiv >= 16 && p.fbDiv <= 320 &&
 		vco >= 750_000_000 && vco <= 1_600_000_000 &&
 		p.postDiv1 >= 1 && p.postDiv1 <= 7 && p.postDiv2 >= 1 && p.postDiv2 <= 7
