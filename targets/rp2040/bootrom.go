@@ -31,18 +31,19 @@ func (s *Session) setupCalls(ctx context.Context) error {
 	if s.funcs != nil {
 		return nil
 	}
-	if err := s.t.Core.Halt(ctx); err != nil {
+	if err := retryWait(ctx, func() error { return s.t.Core.Halt(ctx) }); err != nil {
 		return fmt.Errorf("rp2040: halt core 0: %w", err)
 	}
 	// bkpt #0 twice: the return lands on the first.
 	if err := s.t.Write32(ctx, ramBkpt, 0xBE00BE00); err != nil {
 		return fmt.Errorf("rp2040: place the return BKPT in SRAM: %w", err)
 	}
-	table, err := s.t.Read16(ctx, romFuncTable)
+	var table, lookup uint16
+	err := retryWait(ctx, func() (err error) { table, err = s.t.Read16(ctx, romFuncTable); return err })
 	if err != nil {
 		return fmt.Errorf("rp2040: read the bootrom function table pointer: %w", err)
 	}
-	lookup, err := s.t.Read16(ctx, romLookup)
+	err = retryWait(ctx, func() (err error) { lookup, err = s.t.Read16(ctx, romLookup); return err })
 	if err != nil {
 		return fmt.Errorf("rp2040: read the table_lookup pointer: %w", err)
 	}
@@ -80,11 +81,11 @@ func (s *Session) start(ctx context.Context, pc uint32, args ...uint32) error {
 		}{drivers.RegR0 + uint16(i), a})
 	}
 	for _, r := range regs {
-		if err := s.t.Core.WriteCoreReg(ctx, r.r, r.v); err != nil {
+		if err := retryWait(ctx, func() error { return s.t.Core.WriteCoreReg(ctx, r.r, r.v) }); err != nil {
 			return fmt.Errorf("rp2040: set up a bootrom call: %w", err)
 		}
 	}
-	if err := s.t.Core.Resume(ctx); err != nil {
+	if err := retryWait(ctx, func() error { return s.t.Core.Resume(ctx) }); err != nil {
 		return fmt.Errorf("rp2040: start a bootrom call: %w", err)
 	}
 	return nil
@@ -96,19 +97,20 @@ func (s *Session) start(ctx context.Context, pc uint32, args ...uint32) error {
 func (s *Session) finish(ctx context.Context, timeout time.Duration) (uint32, error) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	if err := s.t.Core.WaitHalted(wctx); err != nil {
+	if err := retryWait(wctx, func() error { return s.t.Core.WaitHalted(wctx) }); err != nil {
 		// Stop it anyway, so the chip is in a known state.
 		herr := s.t.Core.Halt(context.WithoutCancel(ctx))
 		return 0, fmt.Errorf("rp2040: bootrom call did not return within %v (halt: %v): %w", timeout, herr, err)
 	}
-	pc, err := s.t.Core.ReadCoreReg(wctx, drivers.RegPC)
+	var pc, r0 uint32
+	err := retryWait(wctx, func() (err error) { pc, err = s.t.Core.ReadCoreReg(wctx, drivers.RegPC); return err })
 	if err != nil {
 		return 0, fmt.Errorf("rp2040: read PC after a bootrom call: %w", err)
 	}
 	if pc&^1 != ramBkpt {
 		return 0, fmt.Errorf("rp2040: bootrom call stopped at 0x%08X, not at the return BKPT (a fault?)", pc)
 	}
-	r0, err := s.t.Core.ReadCoreReg(wctx, drivers.RegR0)
+	err = retryWait(wctx, func() (err error) { r0, err = s.t.Core.ReadCoreReg(wctx, drivers.RegR0); return err })
 	if err != nil {
 		return 0, fmt.Errorf("rp2040: read r0 after a bootrom call: %w", err)
 	}

@@ -136,7 +136,7 @@ func (s *Session) Program(ctx context.Context, image []targets.Segment, opts tar
 	}
 	report(progress, targets.PhaseProgram, 0, total)
 	bufs := [2]uint32{ramBufA, ramBufB}
-	if err := s.t.WriteBytes(ctx, bufs[0], cs[0].data); err != nil {
+	if err := s.stage(ctx, bufs[0], cs[0].data); err != nil {
 		return fmt.Errorf("rp2040: stage data in SRAM: %w", err)
 	}
 	for i, c := range cs {
@@ -189,13 +189,14 @@ func (s *Session) overlap(ctx context.Context, calls []pending, buf uint32, next
 	wctx := context.WithoutCancel(ctx)
 	for off := 0; off < len(next); off += stagePiece {
 		piece := next[off:min(off+stagePiece, len(next))]
-		if err := s.t.WriteBytes(wctx, buf+uint32(off), piece); err != nil {
+		if err := s.stage(wctx, buf+uint32(off), piece); err != nil {
 			// Let the running call end before giving up.
 			_ = finishCur()
 			return fmt.Errorf("rp2040: stage data in SRAM: %w", err)
 		}
 		if k < len(calls)-1 {
-			halted, err := s.t.Core.IsHalted(wctx)
+			var halted bool
+			err := retryWait(wctx, func() (err error) { halted, err = s.t.Core.IsHalted(wctx); return err })
 			if err != nil {
 				return fmt.Errorf("rp2040: look at the core: %w", err)
 			}

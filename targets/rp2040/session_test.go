@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flashstation/flashstation/targets"
+	"github.com/flashstation/flashstation/targets/facts"
 )
 
 func TestIdentify(t *testing.T) {
@@ -25,10 +26,20 @@ func TestIdentify(t *testing.T) {
 	}
 }
 
+// Every ST-Link kind is refused with a reason, at connect (TARGETSEL) or
+// at Open.
 func TestSTLinkRefused(t *testing.T) {
-	_, _, err := connect(t, "stlink-v2:rp2040")
-	if err == nil || !strings.Contains(err.Error(), "multidrop") {
-		t.Errorf("connect through ST-Link: %v", err)
+	for _, kind := range []string{"stlink-v2", "stlink-v2-old", "stlink-v21", "stlink-v3"} {
+		t.Run(kind, func(t *testing.T) {
+			_, tg, err := connect(t, kind+":rp2040")
+			if err == nil {
+				v, _ := facts.Lookup("rp2040")
+				_, err = Open(context.Background(), tg, v)
+			}
+			if err == nil || !strings.Contains(err.Error(), "multidrop") {
+				t.Errorf("through %s: %v", kind, err)
+			}
+		})
 	}
 }
 
