@@ -124,3 +124,51 @@ func (f *fakeClocks) dump() string {
 	}
 	return b.String()
 }
+
+// On the simulated chip: whichever clock the session got, it says so in
+// one line, and the SSI divider and the registers agree with it. Both
+// outcomes are right here; a chip model without clock generation takes
+// the fallback.
+func TestClockSetupOnSim(t *testing.T) {
+	r := newRig(t, "cmsis-dap-v2:rp2040")
+	var logs []string
+	ctx := targets.WithLog(context.Background(), func(_ slog.Level, msg string) {
+		if strings.Contains(msg, "clk_sys") || strings.Contains(msg, "ring oscillator") {
+			logs = append(logs, msg)
+		}
+	})
+	data := image(8, 4096)
+	if err := r.s.Program(ctx, seg(0x10000000, data), targets.ProgramOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.s.Verify(ctx, seg(0x10000000, data), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(logs) != 1 {
+		t.Fatalf("clock log lines %q, want one", logs)
+	}
+	baudr, err := r.s.t.Read32(ctx, ssiBaudr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s (BAUDR %d)", logs[0], baudr)
+	switch r.s.clk {
+	case clkPLL:
+		sel, err := r.s.t.Read32(ctx, clkSysSelected)
+		if err != nil || sel != 2 || baudr != 4 {
+			t.Errorf("PLL reported, but CLK_SYS_SELECTED 0x%X (%v), BAUDR %d", sel, err, baudr)
+		}
+		if err := r.s.Reset(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		if sel, err := r.s.t.Read32(ctx, clkSysSelected); err != nil || sel != 1 {
+			t.Errorf("after reset: CLK_SYS_SELECTED 0x%X (%v), want clk_ref", sel, err)
+		}
+	case clkROSC:
+		if baudr != 2 || !strings.Contains(logs[0], "ring oscillator") {
+			t.Errorf("fallback reported as %q with BAUDR %d", logs[0], baudr)
+		}
+	default:
+		t.Errorf("clock state %v after programming", r.s.clk)
+	}
+}

@@ -23,11 +23,25 @@
 //     as pyOCD does, once per session.
 //   - Programming is pipelined: while the bootrom erases and programs one
 //     64 KiB block from one SRAM buffer, the host fills the other.
-//   - After flash_exit_xip the SSI divider is set to 2 (clk_sys/2) instead
-//     of the bootrom's conservative 6: clk_sys runs from the ring oscillator
-//     (~6.5 MHz nominal) after reset, so SPI would otherwise crawl at about
-//     1 MHz. The W25Q16JV takes 133 MHz, so /2 of any clk_sys the chip has
-//     before firmware runs is in range.
+//   - Before flash work clk_sys is moved from the ring oscillator (~6.5
+//     MHz after reset) to PLL_SYS at 125 MHz on the 12 MHz crystal
+//     (clocks.go: datasheet §2.15/§2.16/§2.18 and the SDK's clocks_init
+//     order). After flash_exit_xip the SSI divider is set for that clock:
+//     the W25Q16JV takes 133 MHz for most commands but only 50 MHz for
+//     03h Read Data, which XIP issues after flash_enter_cmd_xip, so 125
+//     MHz / 4 = 31.25 MHz (what pico-sdk boards with this flash and the
+//     generic 03h boot2 use). Without the PLL the divider is 2 (the ring
+//     oscillator is at most 12 MHz).
+//   - No crystal, no lock, or clock registers that do not answer as the
+//     datasheet says: the clocks go back to the ring oscillator, a log
+//     line says why, and the flash proceeds slower.
+//   - A core reset (AIRCR.SYSRESETREQ, what Reset does) resets only the
+//     core on the RP2040 (datasheet §2.4.2.9; raspberrypi/pico-feedback
+//     #329), not the clocks; Reset and Close therefore put the clocks back
+//     on the ring oscillator first, so the firmware starts from the clock
+//     state a chip reset gives.
+//   - Core accesses around bootrom calls and SRAM staging are retried on
+//     WAIT (they are idempotent); a call is never abandoned half-way.
 //   - The RP2040 has no readout protection: Lock refuses, Unlock is a plain
 //     chip erase. ST-Link probes cannot select a multidrop DP.
 package rp2040
