@@ -99,6 +99,7 @@ func (c *Chip) perform(v *view, k *cortexm.Core, f fn) bool {
 			c.flash.Deselect()
 		}
 		c.ssi.ioqspi, c.ssi.cs = [12]uint32{}, false
+		c.rst.reset &^= rstIOQSPI | rstPadsQSPI
 	case fnExitXIP:
 		c.exitXIP()
 	case fnRangeErase:

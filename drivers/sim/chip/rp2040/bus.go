@@ -7,8 +7,8 @@ import (
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
 
-// Peripheral registers the model implements (datasheet §2.15, §2.10,
-// §2.19). APB blocks have atomic aliases at +0x1000 (XOR), +0x2000 (set),
+// Peripheral registers the model implements (datasheet §2.20 SYSINFO,
+// §2.10, §2.19; clocks.go, resets.go, xosc.go, pll.go for §2.14–§2.18). APB blocks have atomic aliases at +0x1000 (XOR), +0x2000 (set),
 // +0x3000 (clear) (§2.1.2).
 const (
 	sysinfoBase   = 0x40000000
@@ -70,6 +70,9 @@ func (v *view) Read(addr uint32, size int) (uint32, time.Duration, error) {
 	if !c.powered {
 		return 0, 0, hw.ErrBusFault
 	}
+	if err := c.sysStall(); err != nil {
+		return 0, 0, err
+	}
 	switch addr >> 28 {
 	case 0x0:
 		if addr < ROMSize {
@@ -105,6 +108,9 @@ func (v *view) Write(addr uint32, size int, val uint32) (time.Duration, error) {
 	c := v.c
 	if !c.powered {
 		return 0, hw.ErrBusFault
+	}
+	if err := c.sysStall(); err != nil {
+		return 0, err
 	}
 	switch addr >> 28 {
 	case 0x1:
@@ -162,6 +168,14 @@ func (c *Chip) periphRead(a uint32) uint32 {
 		if off < 0x30 {
 			return c.ssi.ioqspi[off/4]
 		}
+	case clocksBase:
+		return c.clocksRead(off)
+	case resetsBase:
+		return c.resetsRead(off)
+	case xoscBase:
+		return c.xoscRead(off)
+	case pllSysBase, pllUSBBase:
+		return c.pllRead(base, off)
 	case vregBase:
 		if off == chipResetOff {
 			return c.chipReset
@@ -181,6 +195,14 @@ func (c *Chip) periphWrite(a, v uint32) {
 				c.applyCS()
 			}
 		}
+	case clocksBase:
+		c.clocksWrite(off, v, alias)
+	case resetsBase:
+		c.resetsWrite(off, v, alias)
+	case xoscBase:
+		c.xoscWrite(off, v, alias)
+	case pllSysBase, pllUSBBase:
+		c.pllWrite(base, off, v, alias)
 	case vregBase:
 		if off == chipResetOff {
 			// Only PSM_RESTART_FLAG is writable, and it is write-1-to-clear.

@@ -36,11 +36,14 @@ type Config struct {
 	Seed   uint64
 	Clock  *clock.Clock
 	Faults *fault.Injector
-	// SysClockHz is clk_sys while the debugger drives the bootrom. After
-	// reset clk_sys runs from the ring oscillator, nominally 6.5 MHz
-	// (datasheet §2.17); a host that starts the crystal and PLLs would
-	// raise it. The SSI clocks SPI bytes at clk_sys / BAUDR.
+	// SysClockHz is the ring oscillator's frequency, nominally 6.5 MHz
+	// (datasheet §2.17): clk_ref and clk_sys run from it after every chip
+	// reset. A host that starts the crystal and PLL_SYS and switches
+	// clk_sys to it raises clk_sys (§2.15); the SSI clocks SPI bytes at
+	// clk_sys / BAUDR.
 	SysClockHz uint32
+	// XoscHz is the crystal on XIN/XOUT (default 12 MHz, as on the Pico).
+	XoscHz uint32
 }
 
 // Chip is one RP2040 board with its QSPI flash.
@@ -63,6 +66,13 @@ type Chip struct {
 
 	ssi ssi
 	xip xipState
+
+	// Clock generation (clocks.go, xosc.go, pll.go, resets.go).
+	rst    resets
+	xo     xosc
+	pllSys pll
+	pllUSB pll
+	clks   clocks
 }
 
 var _ hw.Chip = (*Chip)(nil)
@@ -86,6 +96,9 @@ func New(cfg Config) (*Chip, error) {
 	}
 	if cfg.SysClockHz == 0 {
 		cfg.SysClockHz = 6_500_000
+	}
+	if cfg.XoscHz == 0 {
+		cfg.XoscHz = 12_000_000
 	}
 	c := &Chip{cfg: cfg, clk: cfg.Clock, chipID: rev<<28 | 0x0002<<12 | 0x927,
 		sram: make([]byte, SRAMSize)}

@@ -15,6 +15,7 @@ func (c *Chip) SetPower(on bool) {
 			k.PowerOff()
 		}
 		c.resetSSI()
+		c.resetClocks()
 		clear(c.sram)
 		return
 	}
@@ -24,6 +25,7 @@ func (c *Chip) SetPower(on bool) {
 	c.powered = true
 	c.chipReset = hadPOR
 	c.resetSSI()
+	c.resetClocks()
 	c.powerOnCores()
 }
 
@@ -40,6 +42,7 @@ func (c *Chip) SetReset(asserted bool) {
 	}
 	c.chipReset = c.chipReset&psmRestartFlag | hadRun
 	c.resetSSI()
+	c.resetClocks()
 	c.releaseCores()
 }
 
@@ -57,6 +60,7 @@ func (c *Chip) rescueCtrlStat(v uint32) {
 	if req {
 		c.chipReset = hadPSMRestart | psmRestartFlag
 		c.resetSSI()
+		c.resetClocks()
 		c.holdCores()
 		return
 	}
@@ -94,7 +98,7 @@ func (c *Chip) powerOnCores() {
 // _dead if the debugger asked for a rescue (acknowledging the flag);
 // otherwise it boots the flash when boot2's CRC32 checks, leaving the SSI
 // in XIP mode and the core running the image's reset handler, or else
-// falls back to USB boot (the bootrom keeps running).
+// falls back to USB boot (the bootrom keeps running, clk_sys at 48 MHz).
 func (c *Chip) boot(i int, k *cortexm.Core) {
 	if i == 1 {
 		k.SetReg(cortexm.RegPC, entry(fnWaitVector))
@@ -105,10 +109,12 @@ func (c *Chip) boot(i int, k *cortexm.Core) {
 		k.SetReg(cortexm.RegPC, entry(fnDead))
 		return
 	}
+	c.rst.reset &^= rstBootromRun
 	var boot2 [256]byte
 	c.flash.ReadArray(0, boot2[:])
 	if crc32MPEG2(boot2[:252]) != binary.LittleEndian.Uint32(boot2[252:]) {
 		c.initSPI()
+		c.usbBootClocks()
 		k.SetReg(cortexm.RegPC, entry(fnUSBBoot))
 		return
 	}

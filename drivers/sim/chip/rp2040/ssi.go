@@ -64,14 +64,14 @@ func (c *Chip) resetSSI() {
 	c.xip.line = noLine
 }
 
-// spiByteTime is one byte at clk_sys/BAUDR (BAUDR 0 disables the clock;
-// the model then uses the bootrom's 6).
+// spiByteTime is one byte at clk_sys/BAUDR, clk_sys as CLOCKS selects it
+// now (BAUDR 0 disables the clock; the model then uses the bootrom's 6).
 func (c *Chip) spiByteTime() time.Duration {
 	div := c.ssi.baudr & 0xFFFE
 	if div == 0 {
 		div = 6
 	}
-	return clock.Bits(8*int(div), c.cfg.SysClockHz)
+	return clock.Bits(8*int(div), c.sysClockHz())
 }
 
 func (c *Chip) ssiRead(off uint32) uint32 {
