@@ -66,6 +66,12 @@ type Run struct {
 	Events func(Event)
 	// Now is the clock (tests set it); time.Now when nil.
 	Now func() time.Time
+	// CheckpointEvery spaces the progress saves between start and end:
+	// each is a disk sync, and with dozens of slots finishing short steps
+	// together they would queue. A save always follows read-id (the unit's
+	// identity is what QA needs after a crash). 0 means 2 s; <0 saves after
+	// every step.
+	CheckpointEvery time.Duration
 }
 
 // Execute runs the steps in order, each under its timeout and retries, and
@@ -89,6 +95,7 @@ func (r *Run) Execute(ctx context.Context) (*jobs.Attempt, error) {
 	}
 	st := &attemptState{run: r, attempt: a}
 	result := jobs.Pass
+	lastSave := a.Started
 	if r.Session == nil && r.Connect != nil {
 		rec := st.connect(ctx)
 		a.Steps = append(a.Steps, rec)
@@ -116,11 +123,12 @@ func (r *Run) Execute(ctx context.Context) (*jobs.Attempt, error) {
 			a.Error = rec.Error
 			break
 		}
-		if r.Store != nil {
+		if r.Store != nil && (s.Action == ActReadID || r.now().Sub(lastSave) >= r.checkpointEvery()) {
 			// A lost checkpoint costs only crash detail; the attempt goes on.
 			if err := r.Store.Checkpoint(ctx, a); err != nil {
 				slog.Warn("recipes: checkpoint failed", "slot", r.Slot, "err", err)
 			}
+			lastSave = r.now()
 		}
 	}
 	a.Result = result
@@ -133,6 +141,16 @@ func (r *Run) Execute(ctx context.Context) (*jobs.Attempt, error) {
 		}
 	}
 	return a, nil
+}
+
+func (r *Run) checkpointEvery() time.Duration {
+	switch {
+	case r.CheckpointEvery < 0:
+		return 0
+	case r.CheckpointEvery == 0:
+		return 2 * time.Second
+	}
+	return r.CheckpointEvery
 }
 
 func (r *Run) now() time.Time {

@@ -339,3 +339,35 @@ func TestConnectStepRecorded(t *testing.T) {
 		t.Fatalf("attempt = %+v", a)
 	}
 }
+
+// countingStore counts checkpoints.
+type countingStore struct {
+	Recorder
+	checkpoints int
+}
+
+func (c *countingStore) Checkpoint(ctx context.Context, a *jobs.Attempt) error {
+	c.checkpoints++
+	return c.Recorder.Checkpoint(ctx, a)
+}
+
+func TestCheckpointsAreSpaced(t *testing.T) {
+	r := testRecipe(t, allSteps)
+	for _, tc := range []struct {
+		every time.Duration
+		want  int
+	}{
+		{0, 1},               // fast steps: only the save after read-id
+		{-1, 6},              // after every step
+		{time.Nanosecond, 6}, // every step is past the spacing
+	} {
+		cs := &countingStore{Recorder: testStore(t)}
+		a, err := (&Run{Recipe: r, Session: newFakeSession(), Store: cs, CheckpointEvery: tc.every}).Execute(context.Background())
+		if err != nil || a.Result != jobs.Pass {
+			t.Fatalf("%v %v", a, err)
+		}
+		if cs.checkpoints != tc.want {
+			t.Errorf("CheckpointEvery %v: %d checkpoints, want %d", tc.every, cs.checkpoints, tc.want)
+		}
+	}
+}
