@@ -1,0 +1,3 @@
+// Package all links every native target family: import it for its side
+// effect where a binary must handle any chip (the CLI, the station).
+package all
