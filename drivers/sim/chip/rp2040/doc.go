@@ -21,7 +21,14 @@
 //     SPI_CTRLR0) and §2.19 IO_QSPI GPIO_QSPI_SS_CTRL.OUTOVER, enough to
 //     drive the flash by hand from DR0;
 //   - §2.6.3 XIP cache: 8-byte lines (a miss costs a 03h read at the SSI
-//     clock; hits are free).
+//     clock; hits are free);
+//   - §2.14 RESETS, §2.15 CLOCKS (clk_ref, clk_sys glitchless muxes,
+//     CLK_PERI_CTRL), §2.16 XOSC (12 MHz crystal), §2.18 PLL_SYS/PLL_USB:
+//     clk_sys, which times the SSI, starts on the ring oscillator after
+//     every chip reset and follows CLK_SYS_SELECTED and the PLL output; a
+//     clk_sys switched to a source that does not run stops the bus (every
+//     access answers WAIT). The bootrom's USB boot path (blank flash)
+//     leaves clk_sys at 48 MHz from PLL_SYS, as on silicon.
 //
 // The bootrom functions are not emulated instruction by instruction: when a
 // core is let run with PC at a function's entry and LR pointing at a BKPT
