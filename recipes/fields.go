@@ -2,6 +2,7 @@ package recipes
 
 import (
 	"fmt"
+	"github.com/flashstation/flashstation/recipes/tomlpos"
 	"math"
 	"slices"
 	"sort"
@@ -13,7 +14,7 @@ import (
 // problems found so far.
 type doc struct {
 	file     string
-	pos      map[string]position
+	pos      map[string]tomlpos.Position
 	problems Problems
 	pinned   bool // firmware.sha256 was present and well-formed
 }
@@ -21,13 +22,13 @@ type doc struct {
 func (d *doc) addf(path string, format string, args ...any) {
 	p := &Problem{File: d.file, Field: path, Msg: fmt.Sprintf(format, args...)}
 	if at, ok := d.lookup(path); ok {
-		p.Line, p.Col = at.line, at.col
+		p.Line, p.Col = at.Line, at.Col
 	}
 	d.problems = append(d.problems, p)
 }
 
 // lookup finds the position of path, or of its nearest enclosing table.
-func (d *doc) lookup(path string) (position, bool) {
+func (d *doc) lookup(path string) (tomlpos.Position, bool) {
 	for p := path; p != ""; {
 		if at, ok := d.pos[p]; ok {
 			return at, true
@@ -38,7 +39,7 @@ func (d *doc) lookup(path string) (position, bool) {
 		}
 		p = p[:i]
 	}
-	return position{}, false
+	return tomlpos.Position{}, false
 }
 
 // table walks one TOML table, taking typed fields and remembering which
@@ -163,7 +164,7 @@ func (t *table) done(known ...string) {
 	sort.Slice(unknown, func(i, j int) bool {
 		pi, _ := t.d.lookup(t.key(unknown[i]))
 		pj, _ := t.d.lookup(t.key(unknown[j]))
-		return pi.line < pj.line
+		return pi.Line < pj.Line
 	})
 	for _, k := range unknown {
 		if slices.Contains(known, k) {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/flashstation/flashstation/recipes/tomlpos"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,7 @@ func Parse(file string, data []byte) (*Recipe, error) {
 		}
 		return nil, Problems{{File: file, Msg: "TOML: " + err.Error()}}
 	}
-	d.pos = keyPositions(string(data))
+	d.pos = tomlpos.Keys(string(data))
 	r := &Recipe{File: file, SHA256: sha256.Sum256(data)}
 	top := d.table("", raw)
 	r.Name = top.str("name", false)

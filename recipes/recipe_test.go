@@ -186,19 +186,6 @@ action = "mass-erase"
 	}
 }
 
-func TestKeyPositions(t *testing.T) {
-	text := "a = 1 # c\n[t]\n  \"quoted.key\" = \"x # not a comment\"\nml = \"\"\"\nb = 2\n\"\"\"\narr = [\n  1,\n]\n[[s]]\nk = 1\n[[s]]\nk = 2\n"
-	pos := keyPositions(text)
-	for path, line := range map[string]int{"a": 1, "t": 2, "t.quoted.key": 3, "t.ml": 4, "t.arr": 7, "s[0]": 10, "s[0].k": 11, "s[1].k": 13} {
-		if pos[path].line != line {
-			t.Errorf("%s at line %d, want %d", path, pos[path].line, line)
-		}
-	}
-	if _, ok := pos["t.b"]; ok {
-		t.Error("a key inside a multi-line string was indexed")
-	}
-}
-
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(goodF1))
 	f.Add([]byte("[[step]]\naction = \"x\"\n[[step]]\n"))

@@ -56,7 +56,7 @@ func parseSteps(top *table, r *Recipe) {
 		t := top.d.table(path, m)
 		s := Step{Index: i}
 		if at, ok := top.d.pos[path]; ok {
-			s.Line = at.line
+			s.Line = at.Line
 		}
 		a := Action(t.str("action", true))
 		if a != "" && !slices.Contains(Actions, a) {
