@@ -63,14 +63,21 @@ func (p *Probe) readMem(ctx context.Context, sub byte, op string, addr uint32, d
 	})
 }
 
-// writeMem runs one write command with src as its data phase and checks it.
+// writeMem runs one write command with src as its data phase and checks
+// it, once. A write answered SWD_AP_WAIT/SWD_DP_WAIT is not sent again:
+// the firmware gives up somewhere inside the command after its own WAIT
+// retries (then aborts with DAPABORT), so the accesses before that point
+// reached the target, the one the target was still busy with may complete
+// anyway, and only the rest never left the probe; a WAIT on the final
+// RDBUFF read even means every access was taken. Repeating the command
+// writes those again, which flash controllers reject (STM32F1 PGERR on a
+// programmed halfword) and key registers treat as a wrong sequence. The
+// caller, who knows what the memory is, decides: read back, or repeat.
 func (p *Probe) writeMem(ctx context.Context, sub byte, op string, addr uint32, src []byte) error {
-	return p.retryWait(ctx, func() error {
-		if err := p.xfer(ctx, op, memCommand(sub, addr, len(src)), src, nil); err != nil {
-			return err
-		}
-		return p.rwStatus(ctx, op)
-	})
+	if err := p.xfer(ctx, op, memCommand(sub, addr, len(src)), src, nil); err != nil {
+		return err
+	}
+	return p.rwStatus(ctx, op)
 }
 
 // memSubs picks the command pair for an access width. 16-bit accesses need

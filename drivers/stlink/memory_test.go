@@ -155,28 +155,52 @@ func TestMemoryFaultNamesAddress(t *testing.T) {
 	done(t, pb)
 }
 
-func TestMemoryWaitRetried(t *testing.T) {
+func TestMemoryReadWaitRetried(t *testing.T) {
 	p, pb, s := connected(t, openV2J37+connectV2J37+`
-> f2 08 00 00 00 20 04 00 ..16
-> 01 00 00 00
+> f2 07 00 00 00 20 04 00 ..16
+< 00 00 00 00
 > f2 3e ..16
-< 10 ..12                  # SWD_AP_WAIT: the whole write is repeated
-> f2 08 00 00 00 20 04 00 ..16
-> 01 00 00 00
+< 10 ..12                  # SWD_AP_WAIT: a read is repeated whole
+> f2 07 00 00 00 20 04 00 ..16
+< 00 00 00 00
 > f2 3e ..16
 < 14 ..12                  # SWD_DP_WAIT
-> f2 08 00 00 00 20 04 00 ..16
-> 01 00 00 00
+> f2 07 00 00 00 20 04 00 ..16
+< 01 00 00 00
 > f2 3e ..16
 < 80 ..12
 `)
-	if err := p.WriteMemory32(t.Context(), 0x20000000, []uint32{1}); err != nil {
-		t.Fatal(err)
+	var got [1]uint32
+	if err := p.ReadMemory32(t.Context(), 0x20000000, got[:]); err != nil || got[0] != 1 {
+		t.Fatalf("read 0x%x, %v", got[0], err)
 	}
 	if want := []time.Duration{time.Millisecond, 2 * time.Millisecond}; len(*s) != 2 || (*s)[0] != want[0] || (*s)[1] != want[1] {
 		t.Errorf("back-off %v, want %v", *s, want)
 	}
 	done(t, pb)
+}
+
+// TestMemoryWriteWaitNotRepeated: part of a write answered WAIT may have
+// landed, so the driver reports it instead of sending the data again.
+func TestMemoryWriteWaitNotRepeated(t *testing.T) {
+	for _, status := range []string{"10", "14"} {
+		t.Run(status, func(t *testing.T) {
+			p, pb, s := connected(t, openV2J37+connectV2J37+`
+> f2 08 00 00 00 20 04 00 ..16
+> 01 00 00 00
+> f2 3e ..16
+< `+status+` ..12
+`)
+			err := p.WriteMemory32(t.Context(), 0x20000000, []uint32{1})
+			if !errors.Is(err, ErrWait) {
+				t.Fatalf("err = %v, want ErrWait", err)
+			}
+			if len(*s) != 0 {
+				t.Errorf("slept %v before giving up, want no retry", *s)
+			}
+			done(t, pb)
+		})
+	}
 }
 
 func TestWaitGivesUp(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/flashstation/flashstation/drivers"
 	"github.com/flashstation/flashstation/drivers/arm"
@@ -51,6 +52,10 @@ type Target struct {
 	// broken: the MEM-AP's CSW could not be restored after a failed
 	// stream; further memory access might use a wrong access size.
 	broken error
+	// readLimit caps the bytes of one read after reads failed with WAIT
+	// (0: no cap); see readWords.
+	readLimit atomic.Int32
+	readOK    atomic.Int32
 }
 
 // dapProvider is an ST-Link: raw DAP access only on some firmware.

@@ -22,12 +22,29 @@ func (t *Target) Read32(ctx context.Context, addr uint32) (uint32, error) {
 	return v[0], nil
 }
 
-// Write32 writes the 32-bit register at addr.
+// Write32 writes the 32-bit register at addr. A write refused with WAIT
+// is sent again, so use it only where writing the value twice does no
+// harm (control registers set to a value, write-1-to-clear flags); see
+// WriteOnce32.
 func (t *Target) Write32(ctx context.Context, addr, value uint32) error {
 	if t.broken != nil {
 		return t.broken
 	}
 	if err := retryWait(ctx, func() error { return t.Mem.WriteMemory32(ctx, addr, []uint32{value}) }); err != nil {
+		return fmt.Errorf("access: write 0x%08X to 0x%08X: %w", value, addr, err)
+	}
+	return nil
+}
+
+// WriteOnce32 writes the 32-bit register at addr and never repeats the
+// write: for key registers, where a second copy of a key is a wrong
+// sequence (RM0008 §3.3.1, RM0383 §3.5.1). An error leaves it unknown
+// whether the write reached the register.
+func (t *Target) WriteOnce32(ctx context.Context, addr, value uint32) error {
+	if t.broken != nil {
+		return t.broken
+	}
+	if err := t.Mem.WriteMemory32(ctx, addr, []uint32{value}); err != nil {
 		return fmt.Errorf("access: write 0x%08X to 0x%08X: %w", value, addr, err)
 	}
 	return nil
@@ -104,8 +121,11 @@ func (t *Target) hostPoll(ctx context.Context, addr, mask, want uint32) (uint32,
 }
 
 // waitRetries: register accesses refused with WAIT are tried this many
-// times more. A WAIT leaves the access undone (ADIv5.2 B4.2.2; the
-// probe aborts it), so a retry cannot apply it twice.
+// times more. A WAIT on the access itself leaves it undone (ADIv5.2
+// B4.2.2), but probes also report a WAIT on the read that completes a
+// posted write (CMSIS-DAP's RDBUFF check, ST-Link's final RDBUFF): that
+// write was accepted. So a retried write may land twice; Write32 callers
+// accept that, WriteOnce32 callers cannot.
 const waitRetries = 3
 
 func retryWait(ctx context.Context, op func() error) error {

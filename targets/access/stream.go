@@ -22,7 +22,12 @@ type Status struct {
 	// a unit whose write was repeated by a probe retry raises a
 	// programming error while already holding the right value, and the
 	// stream recovers from that by reading back. 0: no recovery.
-	Clear        uint32
+	Clear uint32
+	// Redundant: error flags a write of an already programmed unit
+	// raises while leaving the unit as it was (STM32F1 PGERR). After link
+	// trouble they are cleared and the flash read back decides; any other
+	// error flag ends the stream at once.
+	Redundant    uint32
 	ErasedFiller byte // the value of an erased byte, 0xFF
 }
 
@@ -36,6 +41,29 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("access: flash controller status 0x%08X while writing at 0x%08X", e.Status, e.Addr)
 }
 
+// ProgramError: a unit reads back neither erased nor as written, so
+// writing it again cannot help (it was not erased, or the cell is bad).
+type ProgramError struct {
+	Addr      uint32
+	Want, Got []byte
+	Status    uint32 // the status register's flags seen meanwhile
+	Cause     error  // what interrupted the stream
+}
+
+func (e *ProgramError) Error() string {
+	return fmt.Sprintf("access: flash at 0x%08X holds %X, neither erased nor the image's %X (status 0x%08X; stream interrupted by: %v)",
+		e.Addr, e.Got, e.Want, e.Status, e.Cause)
+}
+
+func (e *ProgramError) Unwrap() error { return e.Cause }
+
+func statusOf(se *StatusError) uint32 {
+	if se == nil {
+		return 0
+	}
+	return se.Status
+}
+
 // Stream is a run of program units, each to be written and then waited
 // on before the next one goes out.
 type Stream struct {
@@ -46,7 +74,12 @@ type Stream struct {
 	// SkipErased leaves out units that are all ErasedFiller: the caller
 	// knows the flash under them is erased.
 	SkipErased bool
-	Progress   BlockFunc
+	// Stalled: the controller stalls the bus on a write while it is
+	// busy (genuine STM32F1/F4), so units go back to back through TAR
+	// auto-increment and the status is checked once per chunk (see
+	// stallUnits). Never for parts that drop such writes.
+	Stalled  bool
+	Progress BlockFunc
 }
 
 // unitsPerBatch: 512 units make a few full CMSIS-DAP packets in flight
@@ -65,8 +98,9 @@ const (
 	cswInc    uint32 = 1 << 4
 )
 
-// WritePolled writes s.Data unit by unit, waiting for s.Wait after each,
-// and never starts a unit while the controller is busy. On a CMSIS-DAP
+// WritePolled writes s.Data unit by unit. Without s.Stalled it waits
+// for s.Wait after each and never starts a unit while the controller is
+// busy. On a CMSIS-DAP
 // probe one batch carries hundreds of "TAR, DRW write, TAR, value-match
 // read of the status" groups, so a unit costs four SWD transfers and no
 // USB round trip of its own. Elsewhere each unit is a write and a status
@@ -105,7 +139,9 @@ func (t *Target) streamChunk(ctx context.Context, s Stream, off, n int) error {
 	stalls, last := 0, -1
 	for {
 		var err error
-		if t.memAP != nil && t.DAP != nil {
+		if s.Stalled {
+			err = t.stallUnits(ctx, s, off, n)
+		} else if t.memAP != nil && t.DAP != nil {
 			err = t.batchUnits(ctx, s, off, n)
 		} else {
 			err = t.hostUnits(ctx, s, off, n)
@@ -113,25 +149,31 @@ func (t *Target) streamChunk(ctx context.Context, s Stream, off, n int) error {
 		if err == nil {
 			return nil
 		}
-		var se *StatusError
-		if errors.Is(err, ErrBroken) || ctx.Err() != nil || errors.As(err, &se) && s.Wait.Clear == 0 {
+		if errors.Is(err, ErrBroken) || ctx.Err() != nil {
 			return err
 		}
-		if se != nil {
-			if cerr := t.Write32(ctx, s.Wait.Addr&^3, s.Wait.Clear<<(8*(s.Wait.Addr&3))); cerr != nil {
-				return errors.Join(err, cerr)
-			}
+		var se *StatusError
+		if errors.As(err, &se) && (se.Status&s.Wait.Errors&^s.Wait.Redundant != 0 || s.Wait.Clear == 0) {
+			return err
 		}
-		// Link or WAIT trouble: wait for the controller, then find how
-		// far the chunk got from the flash itself.
-		if st, werr := t.settle(ctx, s.Wait); werr != nil {
-			return errors.Join(err, werr)
-		} else if st&s.Wait.Errors != 0 {
-			return &StatusError{Addr: s.Addr + uint32(off), Status: st}
+		// Link or WAIT trouble, or only the flags a repeated write raises:
+		// wait for the controller, then let the flash itself say how far
+		// the chunk got. Units are never sent again on a guess.
+		st, werr := t.settle(ctx, s.Wait)
+		if werr != nil {
+			return fmt.Errorf("access: waiting for the flash controller after %v: %w", err, werr)
+		}
+		if st&s.Wait.Errors != 0 {
+			if st&s.Wait.Errors&^s.Wait.Redundant != 0 || s.Wait.Clear == 0 {
+				return &StatusError{Addr: s.Addr + uint32(off), Status: st}
+			}
+			if cerr := t.Write32(ctx, s.Wait.Addr&^3, s.Wait.Clear<<(8*(s.Wait.Addr&3))); cerr != nil {
+				return fmt.Errorf("access: clearing the flash status after %v: %w", err, cerr)
+			}
 		}
 		got := make([]byte, n)
 		if rerr := t.ReadBytes(ctx, s.Addr+uint32(off), got); rerr != nil {
-			return errors.Join(err, rerr)
+			return fmt.Errorf("access: reading flash back to find where to resume after %v: %w", err, rerr)
 		}
 		first := n
 		for i := 0; i < n; i += s.Width {
@@ -143,9 +185,9 @@ func (t *Target) streamChunk(ctx context.Context, s Stream, off, n int) error {
 		if first == n {
 			return nil
 		}
-		if se != nil && !erased(got[first:first+s.Width], s.Wait.ErasedFiller) {
-			// A real programming error: the unit was not erased.
-			return &StatusError{Addr: s.Addr + uint32(off+first), Status: se.Status}
+		if !erased(got[first:first+s.Width], s.Wait.ErasedFiller) {
+			return &ProgramError{Addr: s.Addr + uint32(off+first), Want: bytes.Clone(s.Data[off+first : off+first+s.Width]),
+				Got: got[first : first+s.Width], Status: st | statusOf(se), Cause: err}
 		}
 		if first == last {
 			if stalls++; stalls >= maxStalls {
@@ -166,7 +208,9 @@ func (t *Target) settle(ctx context.Context, w Status) (uint32, error) {
 		v, err := t.Read32(ctx, w.Addr&^3)
 		if err == nil {
 			v >>= 8 * (w.Addr & 3)
-			if v&w.Errors != 0 || v&w.Mask == w.Want {
+			// Errors stay latched; wait for BSY=0 anyway, so the flash
+			// read back next is final.
+			if v&w.Mask == w.Want {
 				return v, nil
 			}
 		}
@@ -193,7 +237,8 @@ func unitValue(b []byte) uint32 {
 	return v
 }
 
-// batchUnits runs one chunk as DAP batches. arm.MemAP caches CSW: a word
+// batchUnits runs one chunk as DAP batches: per unit a TAR write, the
+// DRW write and a value-match poll of the status. arm.MemAP caches CSW: a word
 // read through it first pins that cache to size 32 with increment, and
 // the batch ends by writing exactly that value back.
 func (t *Target) batchUnits(ctx context.Context, s Stream, off, n int) error {
@@ -221,25 +266,13 @@ func (t *Target) batchUnits(ctx context.Context, s Stream, off, n int) error {
 		ops = append(ops, w(arm.TAR, a), w(arm.DRW, unitValue(u)<<(8*(a&3))), w(arm.TAR, s.Wait.Addr),
 			drivers.DAPOp{AP: true, APSel: ap, Addr: arm.DRW, Match: match})
 	}
-	restore := w(arm.CSW, arm.DefaultCSW|cswSize32|cswInc)
-	ops = append(ops, restore)
+	ops = append(ops, w(arm.CSW, cswRestore))
 	err := t.DAP.Batch(ctx, ops)
 	if err == nil {
 		return nil
 	}
-	// Put CSW back even when ctx has ended: the session still has to lock
-	// the flash controller through the MEM-AP.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
-	var rerr error
-	for range 3 {
-		if rerr = t.DAP.Batch(rctx, []drivers.DAPOp{restore}); rerr == nil {
-			break
-		}
-	}
-	if rerr != nil {
-		t.broken = fmt.Errorf("%w (%v)", ErrBroken, rerr)
-		return t.broken
+	if rerr := t.restoreCSW(ctx); rerr != nil {
+		return rerr
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("access: stopped at 0x%08X: %w", s.Addr+uint32(off), ctx.Err())
@@ -249,6 +282,27 @@ func (t *Target) batchUnits(ctx context.Context, s Stream, off, n int) error {
 		return &StatusError{Addr: s.Addr + uint32(off), Status: st >> (8 * (s.Wait.Addr & 3))}
 	}
 	return fmt.Errorf("access: write at 0x%08X: %w", s.Addr+uint32(off), err)
+}
+
+// cswRestore is the CSW value arm.MemAP's cache holds after the word
+// read that starts each batch path.
+const cswRestore = arm.DefaultCSW | cswSize32 | cswInc
+
+// restoreCSW puts CSW back after a failed batch, even when ctx has ended:
+// the session still has to lock the flash controller through the MEM-AP.
+// If that fails too, the target is marked broken.
+func (t *Target) restoreCSW(ctx context.Context) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	op := []drivers.DAPOp{{AP: true, APSel: t.apsel, Addr: arm.CSW, Write: true, Value: cswRestore}}
+	var rerr error
+	for range 3 {
+		if rerr = t.DAP.Batch(rctx, op); rerr == nil {
+			return nil
+		}
+	}
+	t.broken = fmt.Errorf("%w (%v)", ErrBroken, rerr)
+	return t.broken
 }
 
 // hostUnits writes one unit per memory command and polls the status with

@@ -10,11 +10,20 @@
 // targets/facts.
 //
 // Decisions:
-//   - Programming writes one halfword, then waits for SR.BSY=0 before the
-//     next: clones lose halfwords written while busy. On CMSIS-DAP the
-//     write and the value-match poll of SR go in one batch, hundreds of
-//     halfwords a packet; on ST-Link each halfword costs a write command,
-//     a status read and their RW-status checks (four USB round trips).
+//   - Programming on ST silicon streams halfwords back to back: a write
+//     while BSY stalls the bus (RM0008 §3.3.3), the probe's WAIT retries
+//     pace it, SR is checked once per 1 KiB chunk and verify is the proof.
+//     Compatibles (and chips whose identity cannot be read) drop a
+//     halfword written while busy, so they get the polled path: BSY=0
+//     before each halfword (one CMSIS-DAP batch of write + value-match
+//     poll per hundreds of halfwords; ST-Link four round trips each).
+//     The choice is logged per Program.
+//   - A write the probe reports failed is never repeated on a guess: the
+//     stream waits for BSY=0 and reads flash back to find where to
+//     resume; PGERR from a halfword that landed twice is cleared there.
+//   - The key sequence is written once per try; a failed try (a second
+//     KEY1 locks the FPEC until reset) is followed by a system reset and
+//     one more try.
 //   - 0xFFFF halfwords are not written: the flash under them is erased.
 //   - Every operation that unlocks the FPEC locks it again on the way
 //     out, also after an error or a cancelled context.

@@ -107,16 +107,21 @@ func (s *Session) program(ctx context.Context, segs []stm32.Segment, progress ta
 		total += int64(len(sg.Data))
 	}
 	stm32.Report(progress, targets.PhaseProgram, 0, total)
+	stall := s.stalled(ctx)
 	if err := s.T.Write32(ctx, regCR, crPG); err != nil {
 		return fmt.Errorf("stm32f1: set FLASH_CR.PG: %w", err)
 	}
 	for _, sg := range segs {
 		base := done
 		err := s.T.WritePolled(ctx, access.Stream{
-			Addr: sg.Addr, Data: sg.Data, Width: 2, SkipErased: true,
+			Addr: sg.Addr, Data: sg.Data, Width: 2, SkipErased: true, Stalled: stall,
 			// SR is read as a halfword on the batched path: BSY and the
 			// error flags all sit in its low half.
-			Wait:     access.Status{Addr: regSR, Mask: srBSY, Want: 0, Errors: srErrors, Clear: srErrors | srEOP, ErasedFiller: 0xFF},
+			Wait: access.Status{Addr: regSR, Mask: srBSY, Want: 0, Errors: srErrors, Clear: srErrors | srEOP,
+				// A halfword written twice (a write that landed although the
+				// probe reported it failed) raises PGERR and keeps its value
+				// (RM0008 §3.3.3): the read-back decides.
+				Redundant: srPGERR, ErasedFiller: 0xFF},
 			Progress: func(n int) { stm32.Report(progress, targets.PhaseProgram, base+int64(n), total) },
 		})
 		if err != nil {

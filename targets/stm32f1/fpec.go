@@ -33,16 +33,8 @@ func (s *Session) begin(ctx context.Context) (end func() error, err error) {
 		return end, nil
 	}
 	// RM0008 §3.3.1: KEY1 then KEY2; a wrong sequence locks CR until reset.
-	for _, k := range []uint32{key1, key2} {
-		if err := s.T.Write32(ctx, regKEYR, k); err != nil {
-			return nil, fmt.Errorf("stm32f1: unlock FPEC: %w", err)
-		}
-	}
-	if cr, err = s.T.Read32(ctx, regCR); err != nil {
-		return nil, fmt.Errorf("stm32f1: read FLASH_CR: %w", err)
-	}
-	if cr&crLOCK != 0 {
-		return nil, fmt.Errorf("stm32f1: FPEC stayed locked after the key sequence (FLASH_CR 0x%08X): reset or power-cycle the board", cr)
+	if err := s.unlock(ctx); err != nil {
+		return nil, err
 	}
 	return end, nil
 }

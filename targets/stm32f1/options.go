@@ -89,7 +89,7 @@ func (s *Session) writeOptions(ctx context.Context, rdp uint16) (err error) {
 	}
 	defer func() { err = errors.Join(err, end()) }()
 	for _, k := range []uint32{key1, key2} {
-		if err := s.T.Write32(ctx, regOPTK, k); err != nil {
+		if err := s.T.WriteOnce32(ctx, regOPTK, k); err != nil {
 			return fmt.Errorf("stm32f1: unlock option bytes: %w", err)
 		}
 	}

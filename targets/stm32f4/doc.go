@@ -9,10 +9,16 @@
 // sector map come from targets/facts.
 //
 // Decisions:
-//   - Programming uses PSIZE x32 (2.7–3.6 V supply), one word at a time
-//     with SR.BSY polled before the next; on CMSIS-DAP the words and the
-//     value-match polls go out in batches, on ST-Link every word costs its
-//     own write and status read.
+//   - Programming uses PSIZE x32 (2.7–3.6 V supply). On ST silicon words
+//     stream back to back: a write while BSY stalls the bus (RM0383 §3.5),
+//     the probe's WAIT retries pace it, SR is checked once per 2 KiB chunk
+//     and verify is the proof (Black Magic Debug does the same). A chip
+//     not known as ST's (CPUID, DPIDR, revision) gets BSY polled before
+//     every word. The choice is logged per Program.
+//   - A write the probe reports failed is never repeated on a guess: the
+//     stream waits for BSY=0 and reads flash back to find where to resume.
+//     The key sequence is written once per try, with a reset and one more
+//     try when CR stays locked (a wrong sequence locks it until reset).
 //   - Sector erase writes CR=SER|SNB|PSIZE, then sets STRT (RM0383 §3.6.3
 //     lists them as two steps).
 //   - Unlock: OPTCR.RDP=0xAA with OPTSTRT; the chip mass-erases (up to

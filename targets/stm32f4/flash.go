@@ -101,13 +101,14 @@ func (s *Session) program(ctx context.Context, segs []stm32.Segment, progress ta
 		total += int64(len(sg.Data))
 	}
 	stm32.Report(progress, targets.PhaseProgram, 0, total)
+	stall := s.stalled(ctx)
 	if err := s.T.Write32(ctx, regCR, crPG|crPSIZE32); err != nil {
 		return fmt.Errorf("stm32f4: set FLASH_CR.PG: %w", err)
 	}
 	for _, sg := range segs {
 		base := done
 		err := s.T.WritePolled(ctx, access.Stream{
-			Addr: sg.Addr, Data: sg.Data, Width: 4, SkipErased: true,
+			Addr: sg.Addr, Data: sg.Data, Width: 4, SkipErased: true, Stalled: stall,
 			Wait:     access.Status{Addr: regSR, Mask: srBSY, Want: 0, Errors: srErrors, Clear: srErrors | srEOP, UnitTimeout: wordTimeout, ErasedFiller: 0xFF},
 			Progress: func(n int) { stm32.Report(progress, targets.PhaseProgram, base+int64(n), total) },
 		})

@@ -32,16 +32,8 @@ func (s *Session) begin(ctx context.Context) (end func() error, err error) {
 		// Writing keys to an unlocked CR is itself an error (RM0383 §3.5.1).
 		return end, nil
 	}
-	for _, k := range []uint32{key1, key2} {
-		if err := s.T.Write32(ctx, regKEYR, k); err != nil {
-			return nil, fmt.Errorf("stm32f4: unlock flash interface: %w", err)
-		}
-	}
-	if cr, err = s.T.Read32(ctx, regCR); err != nil {
-		return nil, fmt.Errorf("stm32f4: read FLASH_CR: %w", err)
-	}
-	if cr&crLOCK != 0 {
-		return nil, fmt.Errorf("stm32f4: flash interface stayed locked after the key sequence (FLASH_CR 0x%08X): reset or power-cycle the board", cr)
+	if err := s.unlock(ctx); err != nil {
+		return nil, err
 	}
 	return end, nil
 }

@@ -83,7 +83,7 @@ func (s *Session) writeRDP(ctx context.Context, rdp uint32, started func()) (err
 	}
 	if optcr&optLOCK != 0 {
 		for _, k := range []uint32{optKey1, optKey2} {
-			if err := s.T.Write32(ctx, regOPTK, k); err != nil {
+			if err := s.T.WriteOnce32(ctx, regOPTK, k); err != nil {
 				return fmt.Errorf("stm32f4: unlock option bytes: %w", err)
 			}
 		}
