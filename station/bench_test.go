@@ -46,7 +46,7 @@ func BenchmarkStationOverhead(b *testing.B) {
 // BenchmarkRealtimeCycle: 48 probes each taking T of (paced) time; the
 // cycle must end within 1.05·T.
 func BenchmarkRealtimeCycle(b *testing.B) {
-	const T = 2 * time.Second
+	T := *benchT
 	r := newRig(b, rigOpts{spec: "48*cmsis-dap-v2:stm32f103c8", noSync: *benchNoSync})
 	for _, p := range r.fx.Bus.Probes() {
 		r.setBehave(p.Serial(), func(ctx context.Context, op string) error {
@@ -73,6 +73,10 @@ func BenchmarkRealtimeCycle(b *testing.B) {
 }
 
 var benchNoSync = flag.Bool("nosync", false, "benchmarks: store without fsync")
+
+// benchT is how long each simulated attempt programs in the realtime
+// cycle benchmark (-cycle-t 500ms for short attempts).
+var benchT = flag.Duration("cycle-t", 2*time.Second, "benchmarks: modeled attempt length T")
 
 var soak = flag.Bool("soak", false, "run the 2,000-cycle soak (minutes)")
 
