@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,6 +97,36 @@ func TestFaults(t *testing.T) {
 			}
 			if err := b.s.Verify(ctx, img, nil); err != nil {
 				t.Fatalf("program reported success but: %v", err)
+			}
+		})
+	}
+}
+
+// TestStreamChoice: ST silicon gets the streamed path, a compatible the
+// polled one; both say so in the step log and verify clean.
+func TestStreamChoice(t *testing.T) {
+	tests := []struct {
+		spec, want string
+	}{
+		{"cmsis-dap-v2:stm32f103c8", "streaming halfwords"},
+		{"stlink-v3:stm32f103c8", "streaming halfwords"},
+		{"cmsis-dap-v2:stm32f103c8+clone", "waiting for BSY=0 after every halfword"},
+		{"stlink-v3:stm32f103c8+clone", "waiting for BSY=0 after every halfword"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			b := open(t, tt.spec, "stm32f103c8")
+			var logs []string
+			ctx := targets.WithLog(context.Background(), func(_ slog.Level, msg string) { logs = append(logs, msg) })
+			img := []targets.Segment{{Addr: 0x08000800, Data: image(3000, 6)}}
+			if err := b.s.Program(ctx, img, targets.ProgramOptions{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.s.Verify(ctx, img, nil); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(logs, func(l string) bool { return strings.Contains(l, tt.want) }) {
+				t.Errorf("log %q lacks %q", logs, tt.want)
 			}
 		})
 	}
