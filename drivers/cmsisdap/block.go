@@ -28,35 +28,17 @@ func (p *Probe) block(ctx context.Context, apsel, addr uint8, words []uint32, re
 	if err := p.batch(ctx, p.selectOps(apsel, addr)); err != nil {
 		return err
 	}
-	per := blockWords(p.t.packetSize, !read)
-	req := reqFor(true, read, addr)
-	var reqs [][]byte
-	var offs []int
-	for off := 0; off < len(words); off += per {
-		n := min(per, len(words)-off)
-		var src []uint32
-		if !read {
-			src = words[off : off+n]
-		}
-		b, err := encodeTransferBlock(req, n, src)
-		if err != nil {
-			return err
-		}
-		reqs = append(reqs, b)
-		offs = append(offs, off)
+	var cmds []blockCmd
+	cmds, err := appendBlocks(cmds, p.t.packetSize, addr, read, words, 0)
+	if err != nil {
+		return err
 	}
-	err := p.t.pipeline(ctx, reqs, func(i int, resp []byte) error {
-		off := offs[i]
-		n := min(per, len(words)-off)
-		done, status, err := decodeTransferBlock(read, words[off:off+n], resp)
-		if err != nil {
-			return err
-		}
-		if status == AckOK {
-			return nil
-		}
-		return &TransferError{Response: status, Index: off + done, AP: true, APSel: apsel,
-			Addr: addr, Write: !read, Retries: int(p.waitRetry)}
+	reqs := make([][]byte, len(cmds))
+	for i, c := range cmds {
+		reqs[i] = c.req
+	}
+	err = p.t.pipeline(ctx, reqs, func(i int, resp []byte) error {
+		return p.blockReply(cmds[i], apsel, addr, read, resp)
 	})
 	if err != nil {
 		p.invalidate()
@@ -65,14 +47,62 @@ func (p *Probe) block(ctx context.Context, apsel, addr uint8, words []uint32, re
 	return nil
 }
 
-// selectOps is an empty batch when SELECT already addresses the AP bank
-// of addr, else nothing but the SELECT write that plan adds for an AP op.
-func (p *Probe) selectOps(apsel, addr uint8) []drivers.DAPOp {
+// blockCmd is one DAP_TransferBlock of a run: its request, and the words
+// it moves, from word off of the run.
+type blockCmd struct {
+	req   []byte
+	off   int
+	words []uint32
+}
+
+// appendBlocks splits words (the run from word off on) into
+// DAP_TransferBlock commands of as many words as fit a packet.
+func appendBlocks(cmds []blockCmd, packetSize int, addr uint8, read bool, words []uint32, off int) ([]blockCmd, error) {
+	per := blockWords(packetSize, !read)
+	req := reqFor(true, read, addr)
+	for i := 0; i < len(words); i += per {
+		n := min(per, len(words)-i)
+		var src []uint32
+		if !read {
+			src = words[i : i+n]
+		}
+		b, err := encodeTransferBlock(req, n, src)
+		if err != nil {
+			return cmds, err
+		}
+		cmds = append(cmds, blockCmd{req: b, off: off + i, words: words[i : i+n]})
+	}
+	return cmds, nil
+}
+
+// blockReply decodes the reply to c (storing the words of a read) and
+// returns a TransferError naming the failing word of the run, if any.
+func (p *Probe) blockReply(c blockCmd, apsel, addr uint8, read bool, resp []byte) error {
+	done, status, err := decodeTransferBlock(read, c.words, resp)
+	if err != nil {
+		return err
+	}
+	if status == AckOK {
+		return nil
+	}
+	return &TransferError{Response: status, Index: c.off + done, AP: true, APSel: apsel,
+		Addr: addr, Write: !read, Retries: int(p.waitRetry)}
+}
+
+// apSelect is the SELECT value that addresses the AP bank of addr on
+// apsel, keeping the DP bank the DP has.
+func (p *Probe) apSelect(apsel, addr uint8) uint32 {
 	dpbank := uint32(0)
 	if p.selectOK {
 		dpbank = p.selectVal & 0xF
 	}
-	want := uint32(apsel)<<24 | uint32(addr&0xF0) | dpbank
+	return uint32(apsel)<<24 | uint32(addr&0xF0) | dpbank
+}
+
+// selectOps is an empty batch when SELECT already addresses the AP bank
+// of addr, else nothing but the SELECT write that plan adds for an AP op.
+func (p *Probe) selectOps(apsel, addr uint8) []drivers.DAPOp {
+	want := p.apSelect(apsel, addr)
 	if p.selectOK && p.selectVal == want {
 		return nil
 	}

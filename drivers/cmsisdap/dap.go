@@ -69,11 +69,7 @@ func (p *Probe) plan(ops []drivers.DAPOp) []wop {
 	out := make([]wop, 0, len(ops)+2)
 	for i, op := range ops {
 		if op.AP {
-			dpbank := uint32(0)
-			if p.selectOK {
-				dpbank = p.selectVal & 0xF
-			}
-			out = p.setSelect(out, uint32(op.APSel)<<24|uint32(op.Addr&0xF0)|dpbank, i)
+			out = p.setSelect(out, p.apSelect(op.APSel, op.Addr), i)
 		} else if dpBanked(op.Addr, op.Write) {
 			sel := uint32(0)
 			if p.selectOK {
@@ -147,31 +143,38 @@ func (p *Probe) batch(ctx context.Context, ops []drivers.DAPOp) error {
 		}
 	}
 	err := p.t.pipeline(ctx, reqs, func(i int, resp []byte) error {
-		r, err := decodeTransfer(xs[i], resp)
-		if err != nil {
-			return err
-		}
-		d := 0
-		for k := 0; k < r.done; k++ {
-			if chunks[i][k].x.hasData() {
-				if chunks[i][k].result != nil {
-					*chunks[i][k].result = r.data[d]
-				}
-				d++
-			}
-		}
-		if r.ok() {
-			return nil
-		}
-		w := chunks[i][r.done]
-		return &TransferError{Response: r.response, Index: w.index, AP: w.ap, APSel: w.apsel,
-			Addr: w.addr, Write: !w.x.isRead(), Retries: int(p.waitRetry)}
+		return p.transferReply(chunks[i], xs[i], resp)
 	})
 	if err != nil {
 		p.invalidate()
 		return p.recover(ctx, err)
 	}
 	return nil
+}
+
+// transferReply decodes the reply to the DAP_Transfer of ws (whose
+// entries are xs), stores the data of the reads that completed, and
+// returns a TransferError naming the entry that failed, if one did.
+func (p *Probe) transferReply(ws []wop, xs []xfer, resp []byte) error {
+	r, err := decodeTransfer(xs, resp)
+	if err != nil {
+		return err
+	}
+	d := 0
+	for k := 0; k < r.done; k++ {
+		if ws[k].x.hasData() {
+			if ws[k].result != nil {
+				*ws[k].result = r.data[d]
+			}
+			d++
+		}
+	}
+	if r.ok() {
+		return nil
+	}
+	w := ws[r.done]
+	return &TransferError{Response: r.response, Index: w.index, AP: w.ap, APSel: w.apsel,
+		Addr: w.addr, Write: !w.x.isRead(), Retries: int(p.waitRetry)}
 }
 
 // recover clears sticky errors after FAULT, and aborts the stalled access
