@@ -205,9 +205,13 @@ func (c *Core) HaltAt(pc uint32, reason HaltReason) {
 	c.enterDebug(reason)
 }
 
+// enterDebug: a core that was running has retired instructions since the
+// debugger last looked, so S_RETIRE_ST reads 1 once after the halt even if
+// DHCSR was read while it ran (ARMv6-M ARM C1.6.3, ARMv7-M ARM C1.6.2).
 func (c *Core) enterDebug(reason HaltReason) {
 	if c.Running() {
 		c.cycAccumulate()
+		c.retireSt = true
 	}
 	c.halted = true
 	c.ctrl |= dhcsrHalt // hardware sets C_HALT on entry (ARMv7-M ARM C1.6.2)

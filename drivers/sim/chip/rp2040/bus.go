@@ -65,7 +65,26 @@ func lane(w, addr uint32, size int) uint32 {
 	return (w >> sh) & (1<<(uint(size)*8) - 1)
 }
 
+// Read is a debugger (AHB-AP) read: a bootrom call in progress first
+// catches up with the clock, so the access sees the chip as it is now.
 func (v *view) Read(addr uint32, size int) (uint32, time.Duration, error) {
+	v.c.catchUp()
+	return v.read(addr, size)
+}
+
+// Write is a debugger (AHB-AP) write. A write to the core's debug
+// registers may halt it in the middle of a bootrom call.
+func (v *view) Write(addr uint32, size int, val uint32) (time.Duration, error) {
+	v.c.catchUp()
+	d, err := v.write(addr, size, val)
+	if addr>>28 == 0xE {
+		v.c.noteHalt(int(v.core))
+	}
+	return d, err
+}
+
+// read is the core's own bus; bootrom calls use it at their steps' times.
+func (v *view) read(addr uint32, size int) (uint32, time.Duration, error) {
 	c := v.c
 	if !c.powered {
 		return 0, 0, hw.ErrBusFault
@@ -104,7 +123,7 @@ func (v *view) Read(addr uint32, size int) (uint32, time.Duration, error) {
 	return 0, 0, hw.ErrBusFault
 }
 
-func (v *view) Write(addr uint32, size int, val uint32) (time.Duration, error) {
+func (v *view) write(addr uint32, size int, val uint32) (time.Duration, error) {
 	c := v.c
 	if !c.powered {
 		return 0, hw.ErrBusFault
@@ -148,7 +167,7 @@ func (v *view) Write(addr uint32, size int, val uint32) (time.Duration, error) {
 
 // fetch reads a vector for the core at reset.
 func (v *view) fetch(addr uint32) (uint32, error) {
-	w, _, err := v.Read(addr, 4)
+	w, _, err := v.read(addr, 4)
 	return w, err
 }
 
@@ -189,6 +208,7 @@ func (c *Chip) periphWrite(a, v uint32) {
 	switch base {
 	case ioQSPIBase:
 		if off < 0x30 {
+			c.interfere()
 			r := &c.ssi.ioqspi[off/4]
 			*r = atomic(*r, v, alias)
 			if off == ssCtrlOff {

@@ -2,6 +2,7 @@ package rp2040
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/flashstation/flashstation/drivers/sim/chip/cortexm"
 	"github.com/flashstation/flashstation/drivers/sim/chip/w25q"
@@ -67,6 +68,12 @@ type Chip struct {
 	ssi ssi
 	xip xipState
 
+	// fclk is the flash's clock: the probe's, except while a bootrom call
+	// applies its steps, each at its own modeled time (flashcall.go).
+	fclk       *clock.Clock
+	call       *flashCall
+	returnedAt [2]time.Duration
+
 	// Clock generation (clocks.go, xosc.go, pll.go, resets.go).
 	rst    resets
 	xo     xosc
@@ -103,7 +110,9 @@ func New(cfg Config) (*Chip, error) {
 	c := &Chip{cfg: cfg, clk: cfg.Clock, chipID: rev<<28 | 0x0002<<12 | 0x927,
 		sram: make([]byte, SRAMSize)}
 	c.rom, c.romFn = buildROM(romVersion)
-	c.flash = w25q.New(w25q.Config{Seed: cfg.Seed, Clock: cfg.Clock, Faults: cfg.Faults, CellBase: XIPBase})
+	c.fclk = new(clock.Clock)
+	c.syncFlash()
+	c.flash = w25q.New(w25q.Config{Seed: cfg.Seed, Clock: c.fclk, Faults: cfg.Faults, CellBase: XIPBase})
 	for i := range c.cores {
 		c.views[i] = view{c: c, core: uint32(i)}
 		v := &c.views[i]
@@ -146,11 +155,19 @@ func (c *Chip) Voltage() float64 {
 // Powered reports the supply state.
 func (c *Chip) Powered() bool { return c.powered }
 
-// Flash is the QSPI flash chip (contents, unique ID, busy state).
-func (c *Chip) Flash() *w25q.Flash { return c.flash }
+// Flash is the QSPI flash chip (contents, unique ID, busy state) as it is
+// at the clock's time.
+func (c *Chip) Flash() *w25q.Flash {
+	c.catchUp()
+	return c.flash
+}
 
-// Core returns core 0 or 1.
-func (c *Chip) Core(i int) *cortexm.Core { return c.cores[i] }
+// Core returns core 0 or 1, with any bootrom call brought up to the
+// clock's time (so Halted and Running answer for now).
+func (c *Chip) Core(i int) *cortexm.Core {
+	c.catchUp()
+	return c.cores[i]
+}
 
 // Bus is core i's view of the address space (what its AHB-AP sees).
 func (c *Chip) Bus(i int) hw.Bus { return &c.views[i] }

@@ -35,7 +35,10 @@ func TestFlashProgramChargesSPIAtClkSys(t *testing.T) {
 		mustCall(t, c, "EX")
 		t0 := c.clk.Now()
 		mustCall(t, c, "RP", 0, dataA, pages*pageSize)
-		took[i] = c.clk.Now() - t0
+		took[i] = c.ReturnedAt(0) - t0 // the call's own time, not the polls'
+		if c.clk.Now()-c.ReturnedAt(0) > pollStep {
+			t.Errorf("%s: halt seen %v after the return", tc.name, c.clk.Now()-c.ReturnedAt(0))
+		}
 		want := pages * (263*clock.Bits(8*6, tc.hz) + w25q.TimePageProgram)
 		if took[i] != want {
 			t.Errorf("%s: %d pages took %v, want %v", tc.name, pages, took[i], want)

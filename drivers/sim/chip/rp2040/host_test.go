@@ -2,6 +2,7 @@ package rp2040
 
 import (
 	"testing"
+	"time"
 
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
@@ -58,7 +59,7 @@ func call(t *testing.T, c *Chip, core int, pc uint32, args ...uint32) (r0 uint32
 		wr(t, b, dcrsr, uint32(n)|1<<16)
 	}
 	wr(t, b, dhcsr, 0xA05F0001)
-	if rd(t, b, dhcsr)&(1<<17) == 0 {
+	if !waitHalt(t, c, core) {
 		return 0, false
 	}
 	wr(t, b, dcrsr, 15)
@@ -68,6 +69,24 @@ func call(t *testing.T, c *Chip, core int, pc uint32, args ...uint32) (r0 uint32
 	wr(t, b, dcrsr, 0)
 	return rd(t, b, dcrdr), true
 }
+
+// waitHalt polls DHCSR as a host does, letting modeled time pass between
+// polls, until S_HALT or 10 s of modeled time (longer than any erase here).
+func waitHalt(t *testing.T, c *Chip, core int) bool {
+	t.Helper()
+	b := c.Bus(core)
+	end := c.clk.Now() + 10*time.Second
+	for c.clk.Now() < end {
+		if rd(t, b, dhcsr)&(1<<17) != 0 {
+			return true
+		}
+		c.clk.Advance(pollStep)
+	}
+	return false
+}
+
+// pollStep is the modeled time between the tests' DHCSR polls.
+const pollStep = 50 * time.Microsecond
 
 // lookup resolves a function code through table_lookup itself.
 func lookup(t *testing.T, c *Chip, code string) uint32 {

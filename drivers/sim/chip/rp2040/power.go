@@ -9,7 +9,9 @@ import (
 // SetPower switches the supply. Off loses SRAM and all core state; the
 // flash keeps its contents. On is a power-on reset (CHIP_RESET.HAD_POR).
 func (c *Chip) SetPower(on bool) {
+	c.catchUp()
 	if !on {
+		c.abortCall(-1)
 		c.powered = false
 		for _, k := range c.cores {
 			k.PowerOff()
@@ -32,9 +34,11 @@ func (c *Chip) SetPower(on bool) {
 // SetReset drives the RUN pin: low holds the whole chip in reset; release
 // restarts it with CHIP_RESET.HAD_RUN.
 func (c *Chip) SetReset(asserted bool) {
+	c.catchUp()
 	if !c.powered || asserted == c.runHeld {
 		return
 	}
+	c.abortCall(-1)
 	c.runHeld = asserted
 	if asserted {
 		c.holdCores()
@@ -53,9 +57,11 @@ func (c *Chip) SetReset(asserted bool) {
 // rp2040-rescue.cfg; bootrom_rt0.S check_rescue).
 func (c *Chip) rescueCtrlStat(v uint32) {
 	req := v&(1<<28) != 0
+	c.catchUp()
 	if !c.powered || req == c.rescueReq {
 		return
 	}
+	c.abortCall(-1)
 	c.rescueReq = req
 	if req {
 		c.chipReset = hadPSMRestart | psmRestartFlag
@@ -72,7 +78,10 @@ func (c *Chip) rescueCtrlStat(v uint32) {
 // sysResetReq: on the RP2040, AIRCR.SYSRESETREQ resets only the core that
 // wrote it (datasheet §2.4.2.1 / M0+ integration), not the chip.
 func (c *Chip) sysResetReq(i int) func() {
-	return func() { c.cores[i].Reset() }
+	return func() {
+		c.abortCall(i)
+		c.cores[i].Reset()
+	}
 }
 
 func (c *Chip) holdCores() {

@@ -101,6 +101,7 @@ func (c *Chip) ssiRead(off uint32) uint32 {
 		}
 		return sr
 	case ssiDR0:
+		c.interfere()
 		if s.rxCount == 0 {
 			return 0
 		}
@@ -126,11 +127,13 @@ func (c *Chip) ssiWrite(off, v uint32) {
 			s.ctrlr1 = v
 		}
 	case ssiSSIENR:
+		c.interfere()
 		s.ssienr = v & 1
 		if s.ssienr == 0 {
 			s.rxCount, s.rxHead = 0, 0 // disabling flushes the FIFOs
 		}
 	case ssiSER:
+		c.interfere()
 		s.ser = v & 1
 	case ssiBAUDR:
 		if s.ssienr == 0 {
@@ -141,6 +144,7 @@ func (c *Chip) ssiWrite(off, v uint32) {
 			s.spiCtrlr0 = v
 		}
 	case ssiDR0:
+		c.interfere()
 		c.ssiTransmit(byte(v))
 	}
 }
@@ -155,6 +159,7 @@ func (c *Chip) ssiTransmit(b byte) {
 		return
 	}
 	c.clk.Advance(c.spiByteTime())
+	c.syncFlash()
 	var in byte = 0xFF
 	switch (s.ioqspi[3] >> outoverShift) & 3 {
 	case outoverLow:
@@ -238,5 +243,3 @@ func (c *Chip) initSPI() {
 	s.ser = 1
 	s.ssienr = 1
 }
-
-func timeN(n int) time.Duration { return time.Duration(n) }
