@@ -215,3 +215,26 @@ func TestHaltAtAndIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestRetireStatus: a running core reads S_RETIRE_ST; after a halt it reads
+// 1 once (instructions retired since the last look), then 0 (C1.6.3).
+func TestRetireStatus(t *testing.T) {
+	c, b := newCore(t)
+	wr(t, b, regDHCSR, 0xA05F0001)
+	steps := []struct {
+		name string
+		act  func()
+		want bool
+	}{
+		{"running", func() {}, true},
+		{"running again", func() {}, true},
+		{"first read after halt", func() { c.HaltAt(0x20000100, HaltBkpt) }, true},
+		{"second read after halt", func() {}, false},
+	}
+	for _, s := range steps {
+		s.act()
+		if got := rd(t, b, regDHCSR)&dhcsrSRetire != 0; got != s.want {
+			t.Fatalf("%s: S_RETIRE_ST=%v, want %v", s.name, got, s.want)
+		}
+	}
+}

@@ -3,7 +3,9 @@
 // Control Space, the halting-debug registers, DWT/FPB comparators and the
 // CoreSight ROM table, and the core's run/halt/reset state. No instructions
 // are executed: a running core simply runs, and a chip model that needs the
-// effect of code (RP2040 bootrom calls) does so through SetOnResume/HaltAt.
+// effect of code (RP2040 bootrom calls) does so through SetOnResume/HaltAt,
+// halting the core when that code's modeled time is up; a running core
+// that halts reads S_RETIRE_ST once.
 //
 // Sections modelled (ARMv7-M ARM, DDI0403E; ARMv6-M ARM, DDI0419):
 //   - B3.2.3 CPUID, B3.2.4 ICSR, B3.2.5 VTOR, B3.2.6 AIRCR (VECTKEY 0x05FA on

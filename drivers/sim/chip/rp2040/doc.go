@@ -32,10 +32,31 @@
 //
 // The bootrom functions are not emulated instruction by instruction: when a
 // core is let run with PC at a function's entry and LR pointing at a BKPT
-// halfword, the model performs the function's effect the way
-// program_flash_generic.c does (same loops, same command bytes, no
-// parameter checks), charges the SPI and flash time, and halts at LR with
-// DFSR.BKPT. Any other resume leaves the core running.
+// halfword, the model performs the function the way program_flash_generic.c
+// does (same loops, same command bytes, no parameter checks) and halts at
+// LR with DFSR.BKPT. table_lookup, the bit and memory functions, IF, FC
+// and CX return at once (a few hundred cycles). EX, RE and RP take their
+// time while the core runs (flashcall.go): their SPI bytes go out at
+// clk_sys / BAUDR, each at its modeled time, the W25Q's program and erase
+// times pass on its own clock, and the debugger meanwhile works as on
+// silicon (§2.3.4: the AHB-AP is a bus master; SRAM accesses do not
+// stall). During such a call:
+//   - DHCSR shows S_HALT clear and S_RETIRE_ST set until the clock passes
+//     the return, then the core is halted at the BKPT;
+//   - the ROM reads each source byte when it sends it, so a host may stage
+//     the next block in another buffer (writes into a page not yet sent
+//     are what gets programmed);
+//   - XIP reads fail (EX left the SSI in SPI mode); SSI registers read as
+//     the function set them, but a DR0 read or write, an SSIENR or SER
+//     write, or an IO_QSPI write breaks the ROM's FIFO accounting
+//     (flash_put_get counts bytes), so the function never returns;
+//   - C_HALT halts the core inside the function (PC in the ROM,
+//     DFSR.HALTED); a program or erase the flash was given finishes on its
+//     own. Resuming at that PC carries the function on (a status-poll wait
+//     sees the flash's own time); resuming elsewhere, a reset or a power
+//     loss abandons it where it stood.
+//
+// Any other resume leaves the core running.
 //
 // Protection: the RP2040 has no readout protection; every AP is always open.
 package rp2040
