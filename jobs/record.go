@@ -32,12 +32,11 @@ func (s *Store) Begin(ctx context.Context, a *Attempt) error {
 	}
 	a.Result, a.Ended, a.Serials = Running, time.Time{}, nil
 	a.ID = s.ids.next(a.Started)
-	v, err := encodeAttempt(a)
-	if err != nil {
-		a.ID = 0
+	var v []byte
+	err := s.group.prepared(func() (err error) {
+		v, err = encodeAttempt(a)
 		return err
-	}
-	err = s.group.update(func(tx *bolt.Tx) error {
+	}, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAttempts).Get(a.ID.key()) != nil {
 			return fmt.Errorf("jobs: attempt %s already exists", a.ID)
 		}
@@ -66,11 +65,11 @@ func (s *Store) Checkpoint(ctx context.Context, a *Attempt) error {
 		return err
 	}
 	a.Serials = nil
-	v, err := encodeAttempt(a)
-	if err != nil {
+	var v []byte
+	err := s.group.prepared(func() (err error) {
+		v, err = encodeAttempt(a)
 		return err
-	}
-	err = s.group.update(func(tx *bolt.Tx) error {
+	}, func(tx *bolt.Tx) error {
 		oldUID, err := runningTx(tx, a.ID)
 		if err != nil {
 			return err
@@ -106,15 +105,14 @@ func (s *Store) Finish(ctx context.Context, a *Attempt) error {
 	// Encode (JSON + DEFLATE, the costly part) before the write transaction,
 	// with the serials as the reservations stand now; only this attempt's
 	// worker reserves for it, so they rarely differ at commit.
-	var err error
-	if a.Serials, err = s.pendingSerials(a.ID, a.Result == Pass); err != nil {
+	var v []byte
+	err := s.group.prepared(func() (err error) {
+		if a.Serials, err = s.pendingSerials(a.ID, a.Result == Pass); err != nil {
+			return err
+		}
+		v, err = encodeAttempt(a)
 		return err
-	}
-	v, err := encodeAttempt(a)
-	if err != nil {
-		return err
-	}
-	err = s.group.update(func(tx *bolt.Tx) error {
+	}, func(tx *bolt.Tx) error {
 		oldUID, err := runningTx(tx, a.ID)
 		if err != nil {
 			return err
