@@ -9,7 +9,11 @@
 //     what it has) and a pipeline that keeps up to the probe's packet count
 //     of commands in flight;
 //   - probe.go, connect.go, dap.go, block.go: the drivers.Probe,
-//     drivers.DAPAccess and drivers.Resetter implementations.
+//     drivers.DAPAccess and drivers.Resetter implementations;
+//   - runs.go: BlockRuns, the optional ability drivers/arm looks for
+//     (arm.BlockRunner): a MEM-AP transfer's TAR writes, one per window,
+//     packed into a DAP_Transfer with the window's first words and queued
+//     with its DAP_TransferBlock commands in one pipeline.
 //
 // Specifications:
 //   - CMSIS-DAP command reference (ARM-software/CMSIS-DAP,

@@ -52,7 +52,11 @@ func encodeTransfer(xs []xfer) ([]byte, error) {
 	if len(xs) == 0 || len(xs) > maxTransferCount {
 		return nil, fmt.Errorf("cmsisdap: DAP_Transfer of %d transfers, want 1..255", len(xs))
 	}
-	b := []byte{cmdTransfer, 0, byte(len(xs))}
+	n := transferReqHeader
+	for _, x := range xs {
+		n += x.reqLen()
+	}
+	b := append(make([]byte, 0, n), cmdTransfer, 0, byte(len(xs)))
 	for _, x := range xs {
 		b = append(b, x.req)
 		if x.reqLen() == 5 {
