@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -59,35 +60,45 @@ func TestMemoryRoundTrip(t *testing.T) {
 		{"several windows", 0x20000004, 700},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFake()
-			m, err := NewMemAP(f, 0, MemAPOptions{})
-			if err != nil {
-				t.Fatal(err)
+		for _, runs := range []bool{false, true} {
+			name := tt.name
+			if runs {
+				name += "/block runs"
 			}
-			words := make([]uint32, tt.n)
-			for i := range words {
-				words[i] = 0x11000000 + uint32(i)*0x01010101
-			}
-			if err := m.WriteMemory32(ctx, tt.addr, words); err != nil {
-				t.Fatal(err)
-			}
-			// Check the bytes landed at the right addresses, independently.
-			for i, w := range words {
-				if got := f.load32(tt.addr + uint32(4*i)); got != w {
-					t.Fatalf("word %d at %08x = %08x, want %08x", i, tt.addr+uint32(4*i), got, w)
+			t.Run(name, func(t *testing.T) {
+				f := newFake()
+				var dap drivers.DAPAccess = f
+				if runs {
+					dap = &runFake{fakeDAP: f}
 				}
-			}
-			back := make([]uint32, tt.n)
-			if err := m.ReadMemory32(ctx, tt.addr, back); err != nil {
-				t.Fatal(err)
-			}
-			for i := range back {
-				if back[i] != words[i] {
-					t.Fatalf("read back word %d = %08x, want %08x", i, back[i], words[i])
+				m, err := NewMemAP(dap, 0, MemAPOptions{})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				words := make([]uint32, tt.n)
+				for i := range words {
+					words[i] = 0x11000000 + uint32(i)*0x01010101
+				}
+				if err := m.WriteMemory32(ctx, tt.addr, words); err != nil {
+					t.Fatal(err)
+				}
+				// Check the bytes landed at the right addresses, independently.
+				for i, w := range words {
+					if got := f.load32(tt.addr + uint32(4*i)); got != w {
+						t.Fatalf("word %d at %08x = %08x, want %08x", i, tt.addr+uint32(4*i), got, w)
+					}
+				}
+				back := make([]uint32, tt.n)
+				if err := m.ReadMemory32(ctx, tt.addr, back); err != nil {
+					t.Fatal(err)
+				}
+				for i := range back {
+					if back[i] != words[i] {
+						t.Fatalf("read back word %d = %08x, want %08x", i, back[i], words[i])
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -157,6 +168,60 @@ func TestMemoryBatchesSmallRuns(t *testing.T) {
 	// 2 KiB from a window boundary: two runs, CSW already cached.
 	if f.batches != 3 || f.blocks != 2 || f.tarWrites != 3 {
 		t.Errorf("2 KiB read: %d batches, %d blocks, %d TAR writes", f.batches, f.blocks, f.tarWrites)
+	}
+}
+
+// TestMemoryBlockRuns: through a BlockRunner a transfer is one run per
+// TAR window, each set up by its own TAR write, CSW only first and only
+// when it changes; one call when the start is window-aligned, the first
+// window alone otherwise (a failing later set-up leaves words going where
+// the first window wrapped TAR: before the range). A failure names the
+// window's address.
+func TestMemoryBlockRuns(t *testing.T) {
+	ctx := context.Background()
+	f := &runFake{fakeDAP: newFake()}
+	m, _ := NewMemAP(f, 0, MemAPOptions{})
+	tarW := func(a uint32) drivers.DAPOp { return drivers.DAPOp{AP: true, Addr: TAR, Write: true, Value: a} }
+	cswW := drivers.DAPOp{AP: true, Addr: CSW, Write: true, Value: DefaultCSW | cswSize32 | cswAddrInc}
+	tests := []struct {
+		name    string
+		addr    uint32
+		n       int
+		calls   int
+		setups  [][]drivers.DAPOp
+		lengths string
+	}{
+		{"unaligned", 0x200003F8, 300, 2, [][]drivers.DAPOp{{cswW, tarW(0x200003F8)}, {tarW(0x20000400)}, {tarW(0x20000800)}}, "[2 256 42]"},
+		{"aligned, CSW cached", 0x20000400, 600, 1, [][]drivers.DAPOp{{tarW(0x20000400)}, {tarW(0x20000800)}, {tarW(0x20000C00)}}, "[256 256 88]"},
+		{"unaligned, one window", 0x20000010, 4, 1, [][]drivers.DAPOp{{tarW(0x20000010)}}, "[4]"},
+	}
+	for _, tt := range tests {
+		f.calls, f.setups, f.lengths = 0, nil, nil
+		if err := m.WriteMemory32(ctx, tt.addr, make([]uint32, tt.n)); err != nil {
+			t.Fatal(err)
+		}
+		if f.calls != tt.calls || fmt.Sprint(f.setups) != fmt.Sprint(tt.setups) || fmt.Sprint(f.lengths) != tt.lengths {
+			t.Errorf("%s: %d calls, set-ups %v, runs %v; want %d, %v, %s",
+				tt.name, f.calls, f.setups, f.lengths, tt.calls, tt.setups, tt.lengths)
+		}
+	}
+	f.faultAt = 0x40000400
+	err := m.WriteMemory32(ctx, 0x40000000, make([]uint32, 300))
+	if err == nil || !strings.Contains(err.Error(), "arm: memory write at 0x40000400 (AP 0)") {
+		t.Fatalf("fault in the second window: %v", err)
+	}
+	f.faultAt = 0x40000800
+	err = m.WriteMemory32(ctx, 0x400003F0, make([]uint32, 300))
+	if err == nil || !strings.Contains(err.Error(), "arm: memory write at 0x40000800 (AP 0)") {
+		t.Fatalf("fault in the third window of an unaligned write: %v", err)
+	}
+	// After a failure CSW is written again.
+	f.faultAt, f.setups = 0, nil
+	if err := m.WriteMemory32(ctx, 0x20000000, make([]uint32, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.setups) != 1 || len(f.setups[0]) != 2 || f.setups[0][0].Addr != CSW {
+		t.Fatalf("after a failure: set-ups %v; want CSW then TAR", f.setups)
 	}
 }
 

@@ -12,4 +12,6 @@
 //
 // Layers follow the spec: dp.go (DP and AP discovery), memap*.go (MEM-AP),
 // core.go (Cortex-M debug registers, on top of any drivers.MemoryAccess).
+// A DAPAccess that is also a BlockRunner (CMSIS-DAP) gets a whole memory
+// transfer in one call, each TAR window's TAR write queued with its data.
 package arm

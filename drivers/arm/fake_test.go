@@ -243,3 +243,35 @@ func (f *fakeDAP) BlockWrite(ctx context.Context, apsel, addr uint8, src []uint3
 	}
 	return nil
 }
+
+// runFake is fakeDAP with BlockRuns, the pipelined runs a CMSIS-DAP probe
+// offers; it records each call's set-ups and run lengths.
+type runFake struct {
+	*fakeDAP
+	calls   int
+	setups  [][]drivers.DAPOp
+	lengths []int
+}
+
+var _ BlockRunner = (*runFake)(nil)
+
+func (f *runFake) BlockRuns(ctx context.Context, apsel, addr uint8, read bool, setup [][]drivers.DAPOp, runs [][]uint32) (int, error) {
+	f.calls++
+	for i := range runs {
+		f.setups = append(f.setups, setup[i])
+		f.lengths = append(f.lengths, len(runs[i]))
+		if err := f.fakeDAP.Batch(ctx, setup[i]); err != nil {
+			return i, err
+		}
+		var err error
+		if read {
+			err = f.fakeDAP.BlockRead(ctx, apsel, addr, runs[i])
+		} else {
+			err = f.fakeDAP.BlockWrite(ctx, apsel, addr, runs[i])
+		}
+		if err != nil {
+			return i, err
+		}
+	}
+	return len(runs), nil
+}

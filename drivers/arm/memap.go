@@ -102,6 +102,9 @@ func (m *MemAP) access(ctx context.Context, addr uint32, size uint32, words []ui
 	step := uint32(1) << size
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if br, ok := m.dap.(BlockRunner); ok && len(words) > 0 {
+		return m.accessRuns(ctx, br, addr, size, words, read)
+	}
 	for done := 0; done < len(words); {
 		a := addr + uint32(done)*step
 		room := int((m.window - a%m.window) / step)

@@ -33,8 +33,10 @@ var recordCases = []struct {
 
 func ptr(v uint32) *uint32 { return &v }
 
-// ramWords is the recorded RAM traffic: more words than arm's smallRun,
-// so CMSIS-DAP takes the DAP_TransferBlock path, not only DAP_Transfer.
+// ramWords is the recorded RAM traffic: on CMSIS-DAP v1 the write's
+// set-up report (SELECT, CSW, TAR) has room for 9 of them, so the write
+// goes on in a DAP_TransferBlock: both kinds of command of a TAR window
+// are on record.
 const ramWords = 12
 
 func ramPattern() []uint32 {
