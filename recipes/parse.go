@@ -67,7 +67,7 @@ func Parse(file string, data []byte) (*Recipe, error) {
 		checkPlacement(d, r)
 	}
 	if len(d.problems) > 0 {
-		d.problems.sortByLine()
+		d.problems.SortByLine()
 		return nil, d.problems
 	}
 	return r, nil

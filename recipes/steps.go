@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -305,12 +304,3 @@ func serialWidth(s *Serial) int {
 
 // FormatSerial renders unit number n as the recipe's serial text.
 func FormatSerial(s *Serial, n uint64) string { return fmt.Sprintf(s.Format, n) }
-
-func (ps Problems) sortByLine() {
-	sort.SliceStable(ps, func(i, j int) bool {
-		if ps[i].Line == 0 || ps[j].Line == 0 {
-			return ps[i].Line != 0 && ps[j].Line == 0
-		}
-		return ps[i].Line < ps[j].Line
-	})
-}
