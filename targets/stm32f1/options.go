@@ -8,17 +8,8 @@ import (
 	"log/slog"
 
 	"github.com/flashstation/flashstation/targets"
-	"github.com/flashstation/flashstation/targets/facts"
 	"github.com/flashstation/flashstation/targets/stm32"
 )
-
-func pagesOf(secs []facts.Sector) []page {
-	out := make([]page, len(secs))
-	for i, x := range secs {
-		out[i] = page{x.Addr, x.Size}
-	}
-	return out
-}
 
 // Unlock removes read protection. It always mass-erases: on a protected
 // chip through the RDP change (PM0075 §2.5: the FPEC erases main flash
@@ -83,7 +74,7 @@ func (s *Session) writeOptions(ctx context.Context, rdp uint16) (err error) {
 	if err := s.T.ReadBytes(ctx, optBase, old); err != nil {
 		return fmt.Errorf("stm32f1: read option bytes: %w", err)
 	}
-	end, err := s.begin(ctx)
+	end, err := ctl.Begin(ctx, s.T)
 	if err != nil {
 		return err
 	}

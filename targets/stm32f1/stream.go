@@ -2,7 +2,6 @@ package stm32f1
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 
@@ -39,48 +38,4 @@ func (s *Session) stalled(ctx context.Context) bool {
 	targets.Logf(ctx, slog.LevelInfo, "stm32f1: ST silicon (CPUID 0x%08X, revision %s): streaming halfwords, the bus stalls while the FPEC is busy (RM0008 §3.3.3)",
 		cpuid, rev)
 	return true
-}
-
-// unlockTries: a key sequence cut short by a link fault leaves it unknown
-// whether KEY1 landed; a second KEY1 is then a wrong sequence, which
-// locks FLASH_CR until the next reset (RM0008 §3.3.1). One system reset
-// clears that, so the sequence gets a second try after one.
-const unlockTries = 2
-
-// unlock writes the key sequence, resetting (core halted) and trying
-// again when the FPEC stays locked.
-func (s *Session) unlock(ctx context.Context) error {
-	var last error
-	for try := 0; try < unlockTries; try++ {
-		if try > 0 {
-			targets.Logf(ctx, slog.LevelWarn, "stm32f1: %v; resetting the chip to clear the FPEC key lock", last)
-			if err := s.T.Core.ResetAndHalt(ctx); err != nil {
-				return fmt.Errorf("stm32f1: reset to clear the FPEC key lock: %w (after %w)", err, last)
-			}
-		}
-		if last = s.keys(ctx); last == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return last
-		}
-	}
-	return last
-}
-
-// keys writes KEY1, KEY2 once each and checks CR.LOCK.
-func (s *Session) keys(ctx context.Context) error {
-	for _, k := range []uint32{key1, key2} {
-		if err := s.T.WriteOnce32(ctx, regKEYR, k); err != nil {
-			return fmt.Errorf("stm32f1: unlock FPEC: %w", err)
-		}
-	}
-	cr, err := s.T.Read32(ctx, regCR)
-	if err != nil {
-		return fmt.Errorf("stm32f1: read FLASH_CR: %w", err)
-	}
-	if cr&crLOCK != 0 {
-		return fmt.Errorf("stm32f1: FPEC stayed locked after the key sequence (FLASH_CR 0x%08X): reset or power-cycle the board", cr)
-	}
-	return nil
 }
