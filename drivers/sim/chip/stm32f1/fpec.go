@@ -3,6 +3,7 @@ package stm32f1
 import (
 	"time"
 
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32x"
 	"github.com/flashstation/flashstation/drivers/sim/fault"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
@@ -43,11 +44,10 @@ const (
 // on the array is applied when it starts; BSY hides it until the modeled
 // time passes, since every read of the array stalls meanwhile.
 type fpec struct {
-	acr, cr, sr, ar    uint32
-	keyStage, optStage int
-	lockedOut          bool // wrong key: CR locked until reset (PM0075 §2.3.1)
-	busy               bool
-	until              time.Duration
+	acr, cr, sr, ar uint32
+	key, optKey     stm32x.KeySeq
+	lockedOut       bool // wrong key: CR locked until reset (PM0075 §2.3.1)
+	bsy             stm32x.BSY
 }
 
 func (f *fpec) reset() {
@@ -58,34 +58,23 @@ func (f *fpec) reset() {
 // settle ends an operation whose time has passed: BSY clears, EOP sets and
 // STRT, which stays set while the erase runs, clears.
 func (f *fpec) settle(c *Chip) {
-	if f.busy && c.clk.Now() >= f.until {
-		f.busy = false
+	if f.bsy.Settle(c.clk.Now()) {
 		f.sr |= srEOP
 		f.cr &^= crSTRT
 	}
-}
-
-// start begins an operation of duration d, after the running one if any.
-func (f *fpec) start(c *Chip, d time.Duration) {
-	begin := c.clk.Now()
-	if f.busy {
-		begin = f.until
-	}
-	f.busy = true
-	f.until = begin + d
 }
 
 // whileBusy decides what a write to the array does while BSY: a genuine
 // F103 holds the bus until the running operation ends (the MEM-AP answers
 // WAIT) and then performs it; the clone drops it.
 func (f *fpec) whileBusy(c *Chip) (stall time.Duration, drop bool) {
-	if !f.busy {
+	if !f.bsy.On() {
 		return 0, false
 	}
 	if c.cfg.Clone {
 		return 0, true
 	}
-	return f.until - c.clk.Now(), false
+	return f.bsy.Left(c.clk.Now()), false
 }
 
 // programWrite is a write into main flash (PM0075 §2.3.3).
@@ -114,7 +103,7 @@ func (f *fpec) programWrite(c *Chip, off uint32, size int, v uint32) (time.Durat
 		}
 		c.flash.Store(off, 2, v)
 		f.ar = FlashBase + off
-		f.start(c, ProgramTime)
+		f.bsy.Start(c.clk.Now(), ProgramTime)
 	}
 	return stall, nil
 }
@@ -142,7 +131,7 @@ func (f *fpec) optionWrite(c *Chip, i uint32, size int, v uint32) (time.Duration
 		c.flash.Fill(0, uint32(len(c.flash)), 0xFF)
 		d += EraseTime
 	}
-	f.start(c, d)
+	f.bsy.Start(c.clk.Now(), d)
 	return stall, nil
 }
 
@@ -184,24 +173,19 @@ func (f *fpec) startErase(c *Chip) {
 		return
 	}
 	f.cr |= crSTRT
-	f.start(c, EraseTime)
+	f.bsy.Start(c.clk.Now(), EraseTime)
 }
 
 // fpecBus is the register block at 0x40022000.
 type fpecBus struct{ c *Chip }
 
 func (b fpecBus) Read(off uint32, size int) (uint32, time.Duration, error) {
-	return lane(b.c.f.read(b.c, off&^3), off, size), 0, nil
+	return stm32x.Lane(b.c.f.read(b.c, off&^3), off, size), 0, nil
 }
 
 func (b fpecBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
 	c := b.c
-	if size != 4 {
-		sh := (off & 3) * 8
-		mask := uint32(1)<<(uint(size)*8) - 1
-		v = c.f.read(c, off&^3)&^(mask<<sh) | (v&mask)<<sh
-	}
-	c.f.write(c, off&^3, v)
+	c.f.write(c, off&^3, stm32x.Merge(c.f.read(c, off&^3), off, size, v))
 	return 0, nil
 }
 
@@ -210,7 +194,7 @@ func (f *fpec) read(c *Chip, reg uint32) uint32 {
 	case regACR:
 		return f.acr
 	case regSR:
-		if f.busy {
+		if f.bsy.On() {
 			return f.sr | srBSY
 		}
 		return f.sr
@@ -243,21 +227,15 @@ func (f *fpec) write(c *Chip, reg, v uint32) {
 		if f.cr&crLOCK != 0 {
 			return
 		}
-		switch {
-		case f.optStage == 0 && v == Key1:
-			f.optStage = 1
-		case f.optStage == 1 && v == Key2:
-			f.optStage = 0
+		if done, _ := f.optKey.Feed(v, Key1, Key2); done {
 			f.cr |= crOPTWRE
-		default:
-			f.optStage = 0
 		}
 	case regSR:
 		f.sr &^= v & (srPGERR | srWRPRTERR | srEOP)
 	case regCR:
 		f.writeCR(c, v)
 	case regAR:
-		if !f.busy { // blocked while BSY (PM0075 §3.5)
+		if !f.bsy.On() { // blocked while BSY (PM0075 §3.5)
 			f.ar = v
 		}
 	}
@@ -269,14 +247,10 @@ func (f *fpec) writeKey(v uint32) {
 	if f.lockedOut || f.cr&crLOCK == 0 {
 		return
 	}
-	switch {
-	case f.keyStage == 0 && v == Key1:
-		f.keyStage = 1
-	case f.keyStage == 1 && v == Key2:
-		f.keyStage = 0
+	switch done, wrong := f.key.Feed(v, Key1, Key2); {
+	case done:
 		f.cr &^= crLOCK
-	default:
-		f.keyStage = 0
+	case wrong:
 		f.lockedOut = true
 	}
 }
@@ -295,7 +269,7 @@ func (f *fpec) writeCR(c *Chip, v uint32) {
 		cr &^= crOPTWRE
 	}
 	f.cr = cr
-	if v&crSTRT != 0 && cr&crLOCK == 0 && !f.busy {
+	if v&crSTRT != 0 && cr&crLOCK == 0 && !f.bsy.On() {
 		f.startErase(c)
 	}
 }

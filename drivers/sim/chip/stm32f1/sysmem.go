@@ -3,6 +3,7 @@ package stm32f1
 import (
 	"time"
 
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32x"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
 
@@ -20,15 +21,15 @@ func (b sysBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 		w = uint32(len(c.flash) >> 10)
 	case a >= 0x7E8 && a < 0x7F4:
 		i := a - 0x7E8
-		w = uint32(c.uid[i]) | uint32(c.uid[i+1])<<8 | uint32(c.uid[i+2])<<16 | uint32(c.uid[i+3])<<24
+		w = stm32x.UIDWord(c.uid, i)
 	case a >= 0x800:
 		i := (a - 0x800) / 2
-		if c.f.busy {
-			return 0, c.f.until - c.clk.Now(), nil
+		if c.f.bsy.On() {
+			return 0, c.f.bsy.Left(c.clk.Now()), nil
 		}
 		w = uint32(c.opt[i]) | uint32(c.opt[i+1])<<16
 	}
-	return lane(w, off, size), 0, nil
+	return stm32x.Lane(w, off, size), 0, nil
 }
 
 func (b sysBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
@@ -36,16 +37,6 @@ func (b sysBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
 		return b.c.f.optionWrite(b.c, (off-0x800)/2, size, v)
 	}
 	return 0, hw.ErrBusFault
-}
-
-func lane(w, off uint32, size int) uint32 {
-	switch size {
-	case 1:
-		return (w >> ((off & 3) * 8)) & 0xFF
-	case 2:
-		return (w >> ((off & 2) * 8)) & 0xFFFF
-	}
-	return w
 }
 
 // flashBus is the main flash array. Reads stall while BSY (PM0075 §2.3.3);
@@ -58,8 +49,8 @@ func (b flashBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	if c.rdp {
 		return 0, 0, hw.ErrBusFault
 	}
-	if c.f.busy {
-		return 0, c.f.until - c.clk.Now(), nil
+	if c.f.bsy.On() {
+		return 0, c.f.bsy.Left(c.clk.Now()), nil
 	}
 	return c.flash.Load(off, size), 0, nil
 }
@@ -82,7 +73,7 @@ func (b dbgmcuBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	if off >= 4 {
 		w = b.c.dbgmcuCR
 	}
-	return lane(w, off, size), 0, nil
+	return stm32x.Lane(w, off, size), 0, nil
 }
 
 func (b dbgmcuBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
@@ -113,7 +104,7 @@ func (b rccBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	case 1:
 		w = w&^0xC | (w&3)<<2 // SWS follows SW
 	}
-	return lane(w, off, size), 0, nil
+	return stm32x.Lane(w, off, size), 0, nil
 }
 
 func (b rccBus) Write(off uint32, size int, v uint32) (time.Duration, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flashstation/flashstation/drivers/sim/chip/cortexm"
 	"github.com/flashstation/flashstation/drivers/sim/chip/memmap"
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32x"
 	"github.com/flashstation/flashstation/drivers/sim/clock"
 	"github.com/flashstation/flashstation/drivers/sim/fault"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
@@ -93,12 +94,7 @@ func New(cfg Config) (*Chip, error) {
 	if cfg.Locked {
 		c.opt &^= 0xFF00 // RDP 0x00: level 1
 	}
-	s := cfg.Seed*0x9E3779B97F4A7C15 + 0x2545F4914F6CDD1D
-	for i := range c.uid {
-		s ^= s >> 29
-		s *= 0xBF58476D1CE4E5B9
-		c.uid[i] = byte(s >> 40)
-	}
+	c.uid = stm32x.NewUID(cfg.Seed)
 	c.core = cortexm.New(cortexm.Config{CPUID: CPUID, FPU: true, Clock: c.clk, Fetch: c.fetch,
 		OnSysResetReq: c.systemReset, ROMPart: DevID, ROMJEP106: 0x20})
 	c.buildMap()

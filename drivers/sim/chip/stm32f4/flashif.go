@@ -3,6 +3,7 @@ package stm32f4
 import (
 	"time"
 
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32x"
 	"github.com/flashstation/flashstation/drivers/sim/fault"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
@@ -51,15 +52,13 @@ const (
 // operation's effect is applied at its start and hidden behind BSY.
 type flashIF struct {
 	acr, cr, sr, optcr uint32
-	keyStage, optStage int
+	key, optKey        stm32x.KeySeq
 	lockedOut          bool // wrong key: locked until reset (§3.5.1)
-	busy               bool
-	until              time.Duration
+	bsy                stm32x.BSY
 }
 
 func (f *flashIF) settle(c *Chip) {
-	if f.busy && c.clk.Now() >= f.until {
-		f.busy = false
+	if f.bsy.Settle(c.clk.Now()) {
 		if f.cr&crEOPIE != 0 {
 			f.sr |= srEOP // EOP is set only with EOPIE (§3.8.4)
 		}
@@ -68,22 +67,10 @@ func (f *flashIF) settle(c *Chip) {
 	}
 }
 
-func (f *flashIF) start(c *Chip, d time.Duration) {
-	begin := c.clk.Now()
-	if f.busy {
-		begin = f.until
-	}
-	f.busy = true
-	f.until = begin + d
-}
-
 // programWrite is a write into the flash array (§3.5.4–3.5.5). The single
 // bank stalls the bus while busy, then runs the write.
 func (f *flashIF) programWrite(c *Chip, off uint32, size int, v uint32) (time.Duration, error) {
-	var stall time.Duration
-	if f.busy {
-		stall = f.until - c.clk.Now()
-	}
+	stall := f.bsy.Left(c.clk.Now())
 	psize := 1 << ((f.cr >> 8) & 3)
 	sec := sectorOf(off)
 	switch {
@@ -103,7 +90,7 @@ func (f *flashIF) programWrite(c *Chip, off uint32, size int, v uint32) (time.Du
 		if !c.cfg.Faults.IsBadCell(FlashBase + off) {
 			c.flash.Store(off, size, old&v) // programming only clears bits
 		}
-		f.start(c, ProgramTime)
+		f.bsy.Start(c.clk.Now(), ProgramTime)
 	}
 	return stall, nil
 }
@@ -135,7 +122,7 @@ func (f *flashIF) startErase(c *Chip) {
 		}
 		s := sectors[snb]
 		c.flash.Fill(s.Off, s.Size, 0xFF)
-		f.start(c, s.Erase)
+		f.bsy.Start(c.clk.Now(), s.Erase)
 	case f.cr&crMER != 0:
 		switch {
 		case c.level > 0 || c.opt&(0xFF<<16) != 0xFF<<16:
@@ -146,7 +133,7 @@ func (f *flashIF) startErase(c *Chip) {
 			return
 		}
 		c.flash.Fill(0, FlashSize, 0xFF)
-		f.start(c, MassEraseTime)
+		f.bsy.Start(c.clk.Now(), MassEraseTime)
 	default:
 		return
 	}
@@ -157,17 +144,12 @@ func (f *flashIF) startErase(c *Chip) {
 type flashIFBus struct{ c *Chip }
 
 func (b flashIFBus) Read(off uint32, size int) (uint32, time.Duration, error) {
-	return lane(b.c.f.read(off&^3), off, size), 0, nil
+	return stm32x.Lane(b.c.f.read(off&^3), off, size), 0, nil
 }
 
 func (b flashIFBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
 	c := b.c
-	if size != 4 {
-		sh := (off & 3) * 8
-		mask := uint32(1)<<(uint(size)*8) - 1
-		v = c.f.read(off&^3)&^(mask<<sh) | (v&mask)<<sh
-	}
-	return 0, c.f.write(c, off&^3, v)
+	return 0, c.f.write(c, off&^3, stm32x.Merge(c.f.read(off&^3), off, size, v))
 }
 
 func (f *flashIF) read(reg uint32) uint32 {
@@ -175,7 +157,7 @@ func (f *flashIF) read(reg uint32) uint32 {
 	case regACR:
 		return f.acr
 	case regSR:
-		if f.busy {
+		if f.bsy.On() {
 			return f.sr | srBSY
 		}
 		return f.sr
@@ -202,7 +184,7 @@ func (f *flashIF) write(c *Chip, reg, v uint32) error {
 			return nil
 		}
 		f.cr = v&crSW | f.cr&crSTRT
-		if v&crSTRT != 0 && f.cr&crLOCK == 0 && !f.busy {
+		if v&crSTRT != 0 && f.cr&crLOCK == 0 && !f.bsy.On() {
 			f.startErase(c)
 		}
 	case regOPTCR:
@@ -214,34 +196,35 @@ func (f *flashIF) write(c *Chip, reg, v uint32) error {
 // writeKey: KEY1 then KEY2 clears LOCK. A wrong key, or a key written while
 // unlocked, is a bus error and locks FLASH_CR until reset (§3.5.1).
 func (f *flashIF) writeKey(v uint32) error {
-	switch {
-	case f.lockedOut:
+	if f.lockedOut {
 		return hw.ErrBusFault
-	case f.cr&crLOCK != 0 && f.keyStage == 0 && v == Key1:
-		f.keyStage = 1
-		return nil
-	case f.cr&crLOCK != 0 && f.keyStage == 1 && v == Key2:
-		f.keyStage = 0
-		f.cr &^= crLOCK
-		return nil
 	}
-	f.keyStage = 0
+	if f.cr&crLOCK != 0 {
+		done, wrong := f.key.Feed(v, Key1, Key2)
+		if done {
+			f.cr &^= crLOCK
+		}
+		if !wrong {
+			return nil
+		}
+	}
+	f.key = stm32x.KeySeq{}
 	f.lockedOut = true
 	f.cr |= crLOCK
 	return hw.ErrBusFault
 }
 
 func (f *flashIF) writeOptKey(v uint32) error {
-	switch {
-	case f.optcr&optLOCK != 0 && f.optStage == 0 && v == OptKey1:
-		f.optStage = 1
-		return nil
-	case f.optcr&optLOCK != 0 && f.optStage == 1 && v == OptKey2:
-		f.optStage = 0
-		f.optcr &^= optLOCK
-		return nil
+	if f.optcr&optLOCK != 0 {
+		done, wrong := f.optKey.Feed(v, OptKey1, OptKey2)
+		if done {
+			f.optcr &^= optLOCK
+		}
+		if !wrong {
+			return nil
+		}
 	}
-	f.optStage = 0
+	f.optKey = stm32x.KeySeq{}
 	return hw.ErrBusFault
 }
 
@@ -253,7 +236,7 @@ func (f *flashIF) writeOPTCR(c *Chip, v uint32) {
 		return
 	}
 	f.optcr = v&optMask | v&optLOCK | f.optcr&optSTRT
-	if v&optSTRT == 0 || v&optLOCK != 0 || f.busy {
+	if v&optSTRT == 0 || v&optLOCK != 0 || f.bsy.On() {
 		return
 	}
 	cur := optRDP(c.opt)
@@ -267,7 +250,7 @@ func (f *flashIF) writeOPTCR(c *Chip, v uint32) {
 	}
 	c.opt = v & optMask
 	f.optcr |= optSTRT
-	f.start(c, d)
+	f.bsy.Start(c.clk.Now(), d)
 }
 
 func optRDP(v uint32) uint32 { return (v >> 8) & 0xFF }

@@ -3,6 +3,7 @@ package stm32f4
 import (
 	"time"
 
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32x"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
 
@@ -18,13 +19,13 @@ func (b sysBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	switch {
 	case a >= 0x210 && a < 0x21C:
 		i := a - 0x210
-		w = uint32(c.uid[i]) | uint32(c.uid[i+1])<<8 | uint32(c.uid[i+2])<<16 | uint32(c.uid[i+3])<<24
+		w = stm32x.UIDWord(c.uid, i)
 	case a == 0x220:
 		w = uint32(FlashSize>>10)<<16 | 0xFFFF
 	case a > 0x20C:
 		w = 0
 	}
-	return lane(w, off, size), 0, nil
+	return stm32x.Lane(w, off, size), 0, nil
 }
 
 func (b sysBus) Write(uint32, int, uint32) (time.Duration, error) { return 0, hw.ErrBusFault }
@@ -36,27 +37,17 @@ type optBus struct{ c *Chip }
 
 func (b optBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	c := b.c
-	if c.f.busy {
-		return 0, c.f.until - c.clk.Now(), nil
+	if c.f.bsy.On() {
+		return 0, c.f.bsy.Left(c.clk.Now()), nil
 	}
 	w := c.opt & 0xFFFF
 	if off >= 8 {
 		w = c.opt >> 16 & 0x8FFF
 	}
-	return lane(w, off, size), 0, nil
+	return stm32x.Lane(w, off, size), 0, nil
 }
 
 func (b optBus) Write(uint32, int, uint32) (time.Duration, error) { return 0, hw.ErrBusFault }
-
-func lane(w, off uint32, size int) uint32 {
-	switch size {
-	case 1:
-		return (w >> ((off & 3) * 8)) & 0xFF
-	case 2:
-		return (w >> ((off & 2) * 8)) & 0xFFFF
-	}
-	return w
-}
 
 // flashBus is the flash array. Reads stall while BSY (§3.5); at RDP level 1
 // the debugger's reads are bus errors (§3.6.3).
@@ -67,8 +58,8 @@ func (b flashBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	if c.level > 0 {
 		return 0, 0, hw.ErrBusFault
 	}
-	if c.f.busy {
-		return 0, c.f.until - c.clk.Now(), nil
+	if c.f.bsy.On() {
+		return 0, c.f.bsy.Left(c.clk.Now()), nil
 	}
 	return c.flash.Load(off, size), 0, nil
 }
@@ -86,7 +77,7 @@ func (b dbgmcuBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	if off >= 4 {
 		w = b.c.dbgmcuCR
 	}
-	return lane(w, off, size), 0, nil
+	return stm32x.Lane(w, off, size), 0, nil
 }
 
 func (b dbgmcuBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
@@ -118,7 +109,7 @@ func (b rccBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	case 2:
 		w = w&^0xC | (w&3)<<2 // CFGR.SWS follows SW
 	}
-	return lane(w, off, size), 0, nil
+	return stm32x.Lane(w, off, size), 0, nil
 }
 
 func (b rccBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
