@@ -3,6 +3,8 @@ package nrf52
 import (
 	"context"
 	"fmt"
+
+	"github.com/flashstation/flashstation/targets/access"
 )
 
 // WriteBytes programs per-unit data (a serial number in flash, UICR
@@ -49,7 +51,7 @@ func (s *Session) WriteBytes(ctx context.Context, addr uint32, data []byte) erro
 	if err != nil {
 		return err
 	}
-	if e := compare(nil, addr, data, got); e != nil {
+	if e := access.Compare(nil, addr, data, got); e != nil {
 		return fmt.Errorf("nrf52: write bytes: %w", e)
 	}
 	return nil

@@ -1,14 +1,12 @@
 package rp2040
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 
 	"github.com/flashstation/flashstation/targets"
+	"github.com/flashstation/flashstation/targets/access"
 )
-
-const verifyChunk = 16 * 1024
 
 // Verify reads the image back through XIP and compares; the first
 // difference is a *targets.VerifyError counting all differing bytes.
@@ -20,49 +18,13 @@ func (s *Session) Verify(ctx context.Context, image []targets.Segment, progress 
 	if err := s.leaveRaw(ctx); err != nil {
 		return err
 	}
-	var total, done int64
-	for _, sg := range segs {
-		total += int64(len(sg.Data))
-	}
-	report(progress, targets.PhaseVerify, 0, total)
-	var first *targets.VerifyError
-	for _, sg := range segs {
-		for off := 0; off < len(sg.Data); off += verifyChunk {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("rp2040: verify stopped at 0x%08X: %w", sg.Addr+uint32(off), err)
-			}
-			want := sg.Data[off:min(off+verifyChunk, len(sg.Data))]
-			got := make([]byte, len(want))
-			if err := s.t.ReadBytes(ctx, sg.Addr+uint32(off), got); err != nil {
-				return fmt.Errorf("rp2040: read back 0x%08X: %w", sg.Addr+uint32(off), err)
-			}
-			first = compare(first, sg.Addr+uint32(off), want, got)
-			done += int64(len(want))
-			report(progress, targets.PhaseVerify, done, total)
+	return access.VerifyChunks(ctx, "rp2040", segs, func(ctx context.Context, addr uint32, n int) ([]byte, error) {
+		got := make([]byte, n)
+		if err := s.t.ReadBytes(ctx, addr, got); err != nil {
+			return nil, fmt.Errorf("rp2040: read back 0x%08X: %w", addr, err)
 		}
-	}
-	if first != nil {
-		return first
-	}
-	return nil
-}
-
-func compare(e *targets.VerifyError, addr uint32, want, got []byte) *targets.VerifyError {
-	if bytes.Equal(want, got) {
-		return e
-	}
-	for i := range want {
-		if want[i] == got[i] {
-			continue
-		}
-		if e == nil {
-			end := min(i+8, len(want))
-			e = &targets.VerifyError{Addr: addr + uint32(i),
-				Want: append([]byte(nil), want[i:end]...), Got: append([]byte(nil), got[i:end]...)}
-		}
-		e.Mismatch++
-	}
-	return e
+		return got, nil
+	}, progress)
 }
 
 // WriteBytes programs per-unit data into flash without erasing: the pages

@@ -124,16 +124,7 @@ func (b *Base) Verify(ctx context.Context, image []targets.Segment, progress tar
 			return fmt.Errorf("read back 0x%08X+0x%X: %w", s.Addr, len(s.Data), err)
 		}
 		done += int64(len(s.Data))
-		for i := range got {
-			if got[i] == s.Data[i] {
-				continue
-			}
-			if verr == nil {
-				end := min(i+8, len(got))
-				verr = &targets.VerifyError{Addr: s.Addr + uint32(i), Want: slices.Clone(s.Data[i:end]), Got: slices.Clone(got[i:end])}
-			}
-			verr.Mismatch++
-		}
+		verr = access.Compare(verr, s.Addr, s.Data, got)
 	}
 	if verr != nil {
 		return verr
