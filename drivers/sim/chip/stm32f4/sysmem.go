@@ -19,7 +19,7 @@ func (b sysBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	switch {
 	case a >= 0x210 && a < 0x21C:
 		i := a - 0x210
-		w = stm32x.UIDWord(c.uid, i)
+		w = stm32x.UIDWord(c.UID(), i)
 	case a == 0x220:
 		w = uint32(FlashSize>>10)<<16 | 0xFFFF
 	case a > 0x20C:
@@ -66,57 +66,6 @@ func (b flashBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 
 func (b flashBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
 	return b.c.f.programWrite(b.c, off, size, v)
-}
-
-// dbgmcuBus is DBGMCU_IDCODE and DBGMCU_CR (RM0383 §23.6). CR survives
-// system reset.
-type dbgmcuBus struct{ c *Chip }
-
-func (b dbgmcuBus) Read(off uint32, size int) (uint32, time.Duration, error) {
-	w := uint32(RevA)<<16 | DevID
-	if off >= 4 {
-		w = b.c.dbgmcuCR
-	}
-	return stm32x.Lane(w, off, size), 0, nil
-}
-
-func (b dbgmcuBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
-	if off >= 4 && size == 4 {
-		b.c.dbgmcuCR = v & 0xE7 // DBG_SLEEP, DBG_STOP, DBG_STANDBY, TRACE bits
-	}
-	return 0, nil
-}
-
-// rccBus stands in for the RCC block (0x40023800), which debuggers touch
-// when they raise the clock for flashing: it keeps what is written, with
-// CR's reset value (HSION|HSIRDY, RM0383 §6.3.1) and ready bits that follow
-// their enables.
-// Clock trees are not modelled; flash timing does not depend on them here.
-type rccBus struct{ c *Chip }
-
-func (b rccBus) Read(off uint32, size int) (uint32, time.Duration, error) {
-	i := off / 4
-	w := b.c.rcc[i]
-	switch i {
-	case 0:
-		w |= 0x83 // HSION, HSIRDY, HSITRIM reset 0x10<<3
-		if w&(1<<16) != 0 {
-			w |= 1 << 17 // HSERDY follows HSEON
-		}
-		if w&(1<<24) != 0 {
-			w |= 1 << 25 // PLLRDY follows PLLON
-		}
-	case 2:
-		w = w&^0xC | (w&3)<<2 // CFGR.SWS follows SW
-	}
-	return stm32x.Lane(w, off, size), 0, nil
-}
-
-func (b rccBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
-	if size == 4 {
-		b.c.rcc[off/4] = v
-	}
-	return 0, nil
 }
 
 var _ hw.Bus = flashBus{}
