@@ -34,12 +34,12 @@ func TestIdentity(t *testing.T) {
 	}
 	for _, tc := range cases {
 		d := newDbg(t, tc.cfg)
-		if got := d.r32(tc.addr); got != tc.want {
+		if got := d.R32(tc.addr); got != tc.want {
 			t.Errorf("%s: %#x = %#x want %#x", tc.name, tc.addr, got, tc.want)
 		}
 	}
 	a, b := newDbg(t, Config{Seed: 1}), newDbg(t, Config{Seed: 2})
-	if a.r32(0x1FFFF7E8) == b.r32(0x1FFFF7E8) && a.r32(0x1FFFF7F0) == b.r32(0x1FFFF7F0) {
+	if a.R32(0x1FFFF7E8) == b.R32(0x1FFFF7E8) && a.R32(0x1FFFF7F0) == b.R32(0x1FFFF7F0) {
 		t.Error("two seeds gave the same UID")
 	}
 	if newDbg(t, Config{Seed: 1}).c.UID() != a.c.UID() {
@@ -52,15 +52,15 @@ func TestIdentity(t *testing.T) {
 
 func TestProgramWhileLocked(t *testing.T) {
 	d := newDbg(t, Config{})
-	d.w32(FPECBase+regCR, crPG) // ignored: CR is locked after reset
-	if cr := d.r32(FPECBase + regCR); cr != crLOCK {
+	d.W32(FPECBase+regCR, crPG) // ignored: CR is locked after reset
+	if cr := d.R32(FPECBase + regCR); cr != crLOCK {
 		t.Fatalf("CR=%#x after write while locked", cr)
 	}
-	err := d.wr(FlashBase, 2, 0x1234)
+	err := d.Wr(FlashBase, 2, 0x1234)
 	if !errors.Is(err, hw.ErrBusFault) {
 		t.Fatalf("flash write while locked: err=%v, want bus fault", err)
 	}
-	if got := d.r32(FlashBase); got != 0xFFFFFFFF {
+	if got := d.R32(FlashBase); got != 0xFFFFFFFF {
 		t.Fatalf("flash changed to %#x", got)
 	}
 }
@@ -69,13 +69,13 @@ func TestProgramRules(t *testing.T) {
 	d := newDbg(t, Config{})
 	d.unlock()
 	d.program(FlashBase+0x100, 0x1234, 0xABCD)
-	if got := d.r32(FlashBase + 0x100); got != 0xABCD1234 {
+	if got := d.R32(FlashBase + 0x100); got != 0xABCD1234 {
 		t.Fatalf("programmed word %#x", got)
 	}
 	if d.sr()&srEOP == 0 {
 		t.Fatal("EOP not set after programming")
 	}
-	d.w32(FPECBase+regSR, srEOP)
+	d.W32(FPECBase+regSR, srEOP)
 	steps := []struct {
 		name    string
 		size    int
@@ -90,9 +90,9 @@ func TestProgramRules(t *testing.T) {
 		{"word write", 4, FlashBase + 0x104, 0x55667788, true, 0, 0x00001234},
 		{"byte write", 1, FlashBase + 0x104, 0x55, true, 0, 0x00001234},
 	}
-	d.w32(FPECBase+regCR, crPG)
+	d.W32(FPECBase+regCR, crPG)
 	for _, s := range steps {
-		err := d.wr(s.addr, s.size, s.val)
+		err := d.Wr(s.addr, s.size, s.val)
 		if (err != nil) != s.wantErr {
 			t.Fatalf("%s: err=%v", s.name, err)
 		}
@@ -100,14 +100,14 @@ func TestProgramRules(t *testing.T) {
 		if sr := d.sr(); sr != s.wantSR {
 			t.Fatalf("%s: SR=%#x want %#x", s.name, sr, s.wantSR)
 		}
-		d.w32(FPECBase+regSR, srPGERR|srEOP|srWRPRTERR)
-		d.w32(FPECBase+regCR, 0)
-		if got := d.r32(FlashBase + 0x100); got != s.want {
+		d.W32(FPECBase+regSR, srPGERR|srEOP|srWRPRTERR)
+		d.W32(FPECBase+regCR, 0)
+		if got := d.R32(FlashBase + 0x100); got != s.want {
 			t.Fatalf("%s: word %#x want %#x", s.name, got, s.want)
 		}
-		d.w32(FPECBase+regCR, crPG)
+		d.W32(FPECBase+regCR, crPG)
 	}
-	if got := d.r32(FlashBase + 0x104); got != 0xFFFFFFFF {
+	if got := d.R32(FlashBase + 0x104); got != 0xFFFFFFFF {
 		t.Fatalf("rejected widths wrote %#x", got)
 	}
 }
@@ -118,10 +118,10 @@ func TestPageEraseOnlyThatPage(t *testing.T) {
 	for p := uint32(0); p < 3; p++ {
 		d.program(FlashBase+p*PageSize+0x10, 0x1111)
 	}
-	d.w32(FPECBase+regCR, crPER)
-	d.w32(FPECBase+regAR, FlashBase+PageSize+0x123) // any address in page 1
-	d.w32(FPECBase+regCR, crPER|crSTRT)
-	if cr := d.r32(FPECBase + regCR); cr&crSTRT == 0 {
+	d.W32(FPECBase+regCR, crPER)
+	d.W32(FPECBase+regAR, FlashBase+PageSize+0x123) // any address in page 1
+	d.W32(FPECBase+regCR, crPER|crSTRT)
+	if cr := d.R32(FPECBase + regCR); cr&crSTRT == 0 {
 		t.Fatal("STRT not set while erasing")
 	}
 	if busy := d.waitBSY(); busy < EraseTime || busy > EraseTime+20*time.Microsecond {
@@ -137,20 +137,20 @@ func TestPageEraseOnlyThatPage(t *testing.T) {
 func TestEraseBusyTiming(t *testing.T) {
 	d := newDbg(t, Config{})
 	d.unlock()
-	d.w32(FPECBase+regCR, crMER)
-	d.w32(FPECBase+regCR, crMER|crSTRT)
-	start := d.clk.Now()
-	d.clk.Advance(EraseTime - time.Microsecond)
+	d.W32(FPECBase+regCR, crMER)
+	d.W32(FPECBase+regCR, crMER|crSTRT)
+	start := d.Clk.Now()
+	d.Clk.Advance(EraseTime - time.Microsecond)
 	if d.sr()&srBSY == 0 {
 		t.Fatal("BSY cleared before 20 ms")
 	}
 	// A flash read during the erase stalls until it ends.
-	if _, stall, _ := d.b.Read(FlashBase, 4); stall != time.Microsecond {
+	if _, stall, _ := d.Bus.Read(FlashBase, 4); stall != time.Microsecond {
 		t.Fatalf("read stall %v, want 1µs", stall)
 	}
-	d.clk.Advance(time.Microsecond)
-	if sr := d.sr(); sr != srEOP || d.clk.Now()-start != EraseTime {
-		t.Fatalf("SR=%#x at %v", sr, d.clk.Now()-start)
+	d.Clk.Advance(time.Microsecond)
+	if sr := d.sr(); sr != srEOP || d.Clk.Now()-start != EraseTime {
+		t.Fatalf("SR=%#x at %v", sr, d.Clk.Now()-start)
 	}
 }
 
@@ -166,16 +166,16 @@ func TestWriteWhileBusy(t *testing.T) {
 	for _, tc := range cases {
 		d := newDbg(t, Config{Clone: tc.clone})
 		d.unlock()
-		d.w32(FPECBase+regCR, crPG)
+		d.W32(FPECBase+regCR, crPG)
 		// Two halfwords back to back, without waiting for BSY.
-		if _, err := d.b.Write(FlashBase, 2, 0x1111); err != nil {
+		if _, err := d.Bus.Write(FlashBase, 2, 0x1111); err != nil {
 			t.Fatal(err)
 		}
-		stall, err := d.b.Write(FlashBase+2, 2, 0x2222)
+		stall, err := d.Bus.Write(FlashBase+2, 2, 0x2222)
 		if err != nil || (stall > 0) != tc.wantStall {
 			t.Fatalf("clone=%v: stall=%v err=%v", tc.clone, stall, err)
 		}
-		d.clk.Advance(stall)
+		d.Clk.Advance(stall)
 		d.waitBSY()
 		if got := d.c.ReadFlash(0, 4); !bytes.Equal(got, tc.want) {
 			t.Errorf("clone=%v: flash % x want % x", tc.clone, got, tc.want)
@@ -185,11 +185,11 @@ func TestWriteWhileBusy(t *testing.T) {
 
 func TestWrongKeyLocksUntilReset(t *testing.T) {
 	d := newDbg(t, Config{})
-	d.w32(FPECBase+regKEYR, Key1)
-	d.w32(FPECBase+regKEYR, 0xDEADBEEF)
-	d.w32(FPECBase+regKEYR, Key1)
-	d.w32(FPECBase+regKEYR, Key2)
-	if d.r32(FPECBase+regCR)&crLOCK == 0 {
+	d.W32(FPECBase+regKEYR, Key1)
+	d.W32(FPECBase+regKEYR, 0xDEADBEEF)
+	d.W32(FPECBase+regKEYR, Key1)
+	d.W32(FPECBase+regKEYR, Key2)
+	if d.R32(FPECBase+regCR)&crLOCK == 0 {
 		t.Fatal("right keys unlocked the FPEC after a wrong sequence")
 	}
 	d.pulseReset()
@@ -202,12 +202,12 @@ func TestFaults(t *testing.T) {
 	d := newDbg(t, Config{Faults: f})
 	d.unlock()
 	d.program(FlashBase+0x20, 0x1234)
-	if got := d.r32(FlashBase + 0x20); got != 0xFFFFFFFF {
+	if got := d.R32(FlashBase + 0x20); got != 0xFFFFFFFF {
 		t.Fatalf("bad cell kept %#x", got)
 	}
 	f.SetRate(fault.ProgramFail, 1)
 	d.program(FlashBase+0x40, 0x1234)
-	if d.sr()&srPGERR == 0 || d.r32(FlashBase+0x40) != 0xFFFFFFFF {
+	if d.sr()&srPGERR == 0 || d.R32(FlashBase+0x40) != 0xFFFFFFFF {
 		t.Fatal("injected program failure not reported")
 	}
 }

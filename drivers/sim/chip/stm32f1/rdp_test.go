@@ -14,18 +14,18 @@ func TestLockedRefusesDebugger(t *testing.T) {
 	if !d.c.Locked() {
 		t.Fatal("locked chip reports unlocked")
 	}
-	if _, err := d.rd(FlashBase, 4); !errors.Is(err, hw.ErrBusFault) {
+	if _, err := d.Rd(FlashBase, 4); !errors.Is(err, hw.ErrBusFault) {
 		t.Fatalf("protected flash read: err=%v", err)
 	}
 	d.unlock()
-	d.w32(FPECBase+regCR, crPG)
-	if err := d.wr(FlashBase, 2, 0x1234); err != nil {
+	d.W32(FPECBase+regCR, crPG)
+	if err := d.Wr(FlashBase, 2, 0x1234); err != nil {
 		t.Fatal(err)
 	}
 	if sr := d.sr(); sr != srWRPRTERR {
 		t.Fatalf("program under RDP: SR=%#x want WRPRTERR", sr)
 	}
-	d.w32(FPECBase+regSR, srWRPRTERR)
+	d.W32(FPECBase+regSR, srWRPRTERR)
 	d.pageErase(FlashBase)
 	if sr := d.sr(); sr != srWRPRTERR {
 		t.Fatalf("page erase under RDP: SR=%#x want WRPRTERR", sr)
@@ -33,9 +33,9 @@ func TestLockedRefusesDebugger(t *testing.T) {
 	if got := d.c.ReadFlash(0, 2); got[0] != 0xFF || got[1] != 0xFF {
 		t.Fatalf("flash changed: % x", got)
 	}
-	d.w32(FPECBase+regSR, srWRPRTERR)
-	d.w32(FPECBase+regCR, crMER)
-	d.w32(FPECBase+regCR, crMER|crSTRT)
+	d.W32(FPECBase+regSR, srWRPRTERR)
+	d.W32(FPECBase+regCR, crMER)
+	d.W32(FPECBase+regCR, crMER|crSTRT)
 	d.waitBSY()
 	if sr := d.sr(); sr != srEOP {
 		t.Fatalf("mass erase under RDP: SR=%#x want EOP", sr)
@@ -51,17 +51,17 @@ func TestRDPRemoval(t *testing.T) {
 	d.program(FlashBase, 0xBEEF)
 	// Lock: option erase, RDP stays erased (0xFF = protected), reset.
 	d.unlockOptions()
-	if d.r32(FPECBase+regCR)&crOPTWRE == 0 {
+	if d.R32(FPECBase+regCR)&crOPTWRE == 0 {
 		t.Fatal("OPTWRE not set by the option key sequence")
 	}
-	d.w32(FPECBase+regCR, crOPTER|crOPTWRE)
-	d.w32(FPECBase+regCR, crOPTER|crSTRT|crOPTWRE)
+	d.W32(FPECBase+regCR, crOPTER|crOPTWRE)
+	d.W32(FPECBase+regCR, crOPTER|crSTRT|crOPTWRE)
 	d.waitBSY()
 	if d.c.Locked() {
 		t.Fatal("RDP took effect before reset")
 	}
 	d.pulseReset()
-	if !d.c.Locked() || d.r32(FPECBase+regOBR)&2 == 0 {
+	if !d.c.Locked() || d.R32(FPECBase+regOBR)&2 == 0 {
 		t.Fatal("erased RDP did not protect after reset")
 	}
 	if d.c.ReadFlash(0, 1)[0] != 0xEF {
@@ -70,17 +70,17 @@ func TestRDPRemoval(t *testing.T) {
 	// Unlock: option erase, RDP = 0x00A5.
 	d.unlock()
 	d.unlockOptions()
-	d.w32(FPECBase+regCR, crOPTER|crOPTWRE)
-	d.w32(FPECBase+regCR, crOPTER|crSTRT|crOPTWRE)
+	d.W32(FPECBase+regCR, crOPTER|crOPTWRE)
+	d.W32(FPECBase+regCR, crOPTER|crSTRT|crOPTWRE)
 	d.waitBSY()
-	d.w32(FPECBase+regCR, crOPTPG|crOPTWRE)
-	if err := d.wr(OptionBase, 2, 0x00A5); err != nil {
+	d.W32(FPECBase+regCR, crOPTPG|crOPTWRE)
+	if err := d.Wr(OptionBase, 2, 0x00A5); err != nil {
 		t.Fatal(err)
 	}
 	if busy := d.waitBSY(); busy < EraseTime {
 		t.Fatalf("RDP removal took %v, want a mass erase", busy)
 	}
-	if got := d.r32(OptionBase) & 0xFFFF; got != 0x5AA5 {
+	if got := d.R32(OptionBase) & 0xFFFF; got != 0x5AA5 {
 		t.Fatalf("RDP halfword %#x want 0x5AA5", got)
 	}
 	if d.c.ReadFlash(0, 1)[0] != 0xFF {
@@ -90,11 +90,11 @@ func TestRDPRemoval(t *testing.T) {
 		t.Fatal("RDP removal took effect before reset")
 	}
 	// A system reset through AIRCR reloads the options too.
-	d.w32(0xE000ED0C, 0x05FA0004)
+	d.W32(0xE000ED0C, 0x05FA0004)
 	if d.c.Locked() {
 		t.Fatal("still locked after reset")
 	}
-	if d.r32(FlashBase) != 0xFFFFFFFF {
+	if d.R32(FlashBase) != 0xFFFFFFFF {
 		t.Fatal("flash not readable after unlock")
 	}
 }
@@ -105,16 +105,16 @@ func TestPowerCycleKeepsFlash(t *testing.T) {
 	d := newDbg(t, Config{})
 	d.unlock()
 	d.program(FlashBase, 0x4242)
-	d.w32(SRAMBase, 0x12345678)
+	d.W32(SRAMBase, 0x12345678)
 	d.c.SetPower(false)
-	if _, err := d.rd(FlashBase, 4); err == nil || d.c.Voltage() != 0 {
+	if _, err := d.Rd(FlashBase, 4); err == nil || d.c.Voltage() != 0 {
 		t.Fatal("powered-off chip answered")
 	}
 	d.c.SetPower(true)
-	if d.r32(FlashBase)&0xFFFF != 0x4242 || d.r32(SRAMBase) != 0 {
+	if d.R32(FlashBase)&0xFFFF != 0x4242 || d.R32(SRAMBase) != 0 {
 		t.Fatal("power cycle: flash lost or SRAM kept")
 	}
-	if d.r32(FPECBase+regCR)&crLOCK == 0 {
+	if d.R32(FPECBase+regCR)&crLOCK == 0 {
 		t.Fatal("FPEC unlocked after power cycle")
 	}
 }

@@ -5,16 +5,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32x/stm32xtest"
 	"github.com/flashstation/flashstation/drivers/sim/clock"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
 
 // dbg drives the chip as a debugger following RM0383 §3.5–3.6.
 type dbg struct {
-	t   *testing.T
-	c   *Chip
-	b   hw.Bus
-	clk *clock.Clock
+	stm32xtest.Debugger
+	c *Chip
 }
 
 func newDbg(t *testing.T, locked bool) *dbg {
@@ -24,54 +23,20 @@ func newDbg(t *testing.T, locked bool) *dbg {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &dbg{t: t, c: c, b: c.Bus(), clk: clk}
-}
-
-func (d *dbg) rd(a uint32) (uint32, error) {
-	v, stall, err := d.b.Read(a, 4)
-	d.clk.Advance(stall)
-	return v, err
-}
-
-func (d *dbg) r32(a uint32) uint32 {
-	d.t.Helper()
-	v, err := d.rd(a)
-	if err != nil {
-		d.t.Fatalf("read %#x: %v", a, err)
-	}
-	return v
-}
-
-func (d *dbg) wr(a uint32, size int, v uint32) error {
-	stall, err := d.b.Write(a, size, v)
-	d.clk.Advance(stall)
-	return err
-}
-
-func (d *dbg) w32(a, v uint32) {
-	d.t.Helper()
-	if err := d.wr(a, 4, v); err != nil {
-		d.t.Fatalf("write %#x: %v", a, err)
-	}
+	return &dbg{Debugger: stm32xtest.Debugger{T: t, Bus: c.Bus(), Clk: clk}, c: c}
 }
 
 func (d *dbg) unlock() {
-	d.w32(FlashIF+regKEYR, Key1)
-	d.w32(FlashIF+regKEYR, Key2)
+	d.W32(FlashIF+regKEYR, Key1)
+	d.W32(FlashIF+regKEYR, Key2)
 }
 
 func (d *dbg) waitBSY() time.Duration {
-	start := d.clk.Now()
-	for d.r32(FlashIF+regSR)&srBSY != 0 {
-		d.clk.Advance(time.Millisecond)
-		if d.clk.Now()-start > 10*time.Second {
-			d.t.Fatal("BSY stuck")
-		}
-	}
-	return d.clk.Now() - start
+	d.T.Helper()
+	return d.WaitBSY(FlashIF+regSR, srBSY, time.Millisecond, 10*time.Second)
 }
 
-func (d *dbg) sr() uint32 { return d.r32(FlashIF + regSR) }
+func (d *dbg) sr() uint32 { return d.R32(FlashIF + regSR) }
 
 func TestIdentity(t *testing.T) {
 	d := newDbg(t, false)
@@ -86,7 +51,7 @@ func TestIdentity(t *testing.T) {
 		{0x1FFFC000, 0xAAEC},
 	}
 	for _, tc := range cases {
-		if got := d.r32(tc.addr); got != tc.want {
+		if got := d.R32(tc.addr); got != tc.want {
 			t.Errorf("%#x = %#x want %#x", tc.addr, got, tc.want)
 		}
 	}
@@ -114,16 +79,16 @@ func TestProgramSizes(t *testing.T) {
 	for _, tc := range cases {
 		d := newDbg(t, false)
 		d.unlock()
-		d.w32(FlashIF+regCR, crPG|tc.psize<<8)
-		if err := d.wr(tc.addr, tc.size, 0x12345678>>(8*(tc.addr&3))); err != nil {
+		d.W32(FlashIF+regCR, crPG|tc.psize<<8)
+		if err := d.Wr(tc.addr, tc.size, 0x12345678>>(8*(tc.addr&3))); err != nil {
 			t.Fatal(err)
 		}
 		d.waitBSY()
 		if sr := d.sr(); sr != tc.wantSR {
 			t.Errorf("%s: SR=%#x want %#x", tc.name, sr, tc.wantSR)
 		}
-		d.w32(FlashIF+regCR, 0)
-		if got := d.r32(FlashBase); got != tc.want {
+		d.W32(FlashIF+regCR, 0)
+		if got := d.R32(FlashBase); got != tc.want {
 			t.Errorf("%s: flash %#x want %#x", tc.name, got, tc.want)
 		}
 	}
@@ -132,35 +97,35 @@ func TestProgramSizes(t *testing.T) {
 func TestSequenceErrors(t *testing.T) {
 	d := newDbg(t, false)
 	d.unlock()
-	d.w32(FlashIF+regSR, srW1C)
-	if err := d.wr(FlashBase, 4, 0); err != nil {
+	d.W32(FlashIF+regSR, srW1C)
+	if err := d.Wr(FlashBase, 4, 0); err != nil {
 		t.Fatal(err)
 	}
-	if d.sr() != srPGSERR || d.r32(FlashBase) != 0xFFFFFFFF {
+	if d.sr() != srPGSERR || d.R32(FlashBase) != 0xFFFFFFFF {
 		t.Fatal("write without PG: want PGSERR and nothing written")
 	}
 	// Programming only clears bits, without an error (§3.5.4).
-	d.w32(FlashIF+regSR, srW1C)
-	d.w32(FlashIF+regCR, crPG|2<<8)
-	d.w32(FlashBase, 0xF0F0F0F0)
+	d.W32(FlashIF+regSR, srW1C)
+	d.W32(FlashIF+regCR, crPG|2<<8)
+	d.W32(FlashBase, 0xF0F0F0F0)
 	d.waitBSY()
-	d.w32(FlashBase, 0xFF00FF00)
+	d.W32(FlashBase, 0xFF00FF00)
 	d.waitBSY()
-	if got := d.r32(FlashBase); got != 0xF000F000 || d.sr() != 0 {
+	if got := d.R32(FlashBase); got != 0xF000F000 || d.sr() != 0 {
 		t.Fatalf("reprogram: %#x SR=%#x", got, d.sr())
 	}
 	// A wrong key is a bus error and locks FLASH_CR until reset.
 	d2 := newDbg(t, false)
-	if err := d2.wr(FlashIF+regKEYR, 4, 0x1234); !errors.Is(err, hw.ErrBusFault) {
+	if err := d2.Wr(FlashIF+regKEYR, 4, 0x1234); !errors.Is(err, hw.ErrBusFault) {
 		t.Fatalf("wrong key: err=%v", err)
 	}
-	if err := d2.wr(FlashIF+regKEYR, 4, Key1); !errors.Is(err, hw.ErrBusFault) {
+	if err := d2.Wr(FlashIF+regKEYR, 4, Key1); !errors.Is(err, hw.ErrBusFault) {
 		t.Fatal("key accepted after a wrong sequence")
 	}
 	d2.c.SetReset(true)
 	d2.c.SetReset(false)
 	d2.unlock()
-	if d2.r32(FlashIF+regCR)&crLOCK != 0 {
+	if d2.R32(FlashIF+regCR)&crLOCK != 0 {
 		t.Fatal("not unlocked after reset")
 	}
 }
@@ -169,17 +134,17 @@ func TestSectorEraseSameWrite(t *testing.T) {
 	for _, sn := range []int{1, 4, 7} {
 		d := newDbg(t, false)
 		d.unlock()
-		d.w32(FlashIF+regCR, crPG|2<<8)
+		d.W32(FlashIF+regCR, crPG|2<<8)
 		for _, s := range sectors {
-			d.w32(FlashBase+s.Off, 0)
+			d.W32(FlashBase+s.Off, 0)
 			d.waitBSY()
 		}
-		d.w32(FlashIF+regCR, crEOPIE|crSER|uint32(sn)<<3|2<<8|crSTRT)
+		d.W32(FlashIF+regCR, crEOPIE|crSER|uint32(sn)<<3|2<<8|crSTRT)
 		if busy := d.waitBSY(); busy < sectors[sn].Erase || busy > sectors[sn].Erase+time.Millisecond {
 			t.Errorf("sector %d: BSY %v want %v", sn, busy, sectors[sn].Erase)
 		}
-		if d.sr() != srEOP || d.r32(FlashIF+regCR)&crSTRT != 0 {
-			t.Errorf("sector %d: SR=%#x CR=%#x", sn, d.sr(), d.r32(FlashIF+regCR))
+		if d.sr() != srEOP || d.R32(FlashIF+regCR)&crSTRT != 0 {
+			t.Errorf("sector %d: SR=%#x CR=%#x", sn, d.sr(), d.R32(FlashIF+regCR))
 		}
 		for i, s := range sectors {
 			want := uint32(0)

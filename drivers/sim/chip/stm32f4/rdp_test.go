@@ -9,10 +9,10 @@ import (
 )
 
 func (d *dbg) unlockOptions() {
-	d.w32(FlashIF+regOPTKEYR, OptKey1)
-	d.w32(FlashIF+regOPTKEYR, OptKey2)
-	if d.r32(FlashIF+regOPTCR)&optLOCK != 0 {
-		d.t.Fatal("OPTLOCK still set")
+	d.W32(FlashIF+regOPTKEYR, OptKey1)
+	d.W32(FlashIF+regOPTKEYR, OptKey2)
+	if d.R32(FlashIF+regOPTCR)&optLOCK != 0 {
+		d.T.Fatal("OPTLOCK still set")
 	}
 }
 
@@ -21,15 +21,15 @@ func TestLevel1Refuses(t *testing.T) {
 	if !d.c.Locked() || d.c.Level() != 1 {
 		t.Fatal("locked chip not at level 1")
 	}
-	if _, err := d.rd(FlashBase); !errors.Is(err, hw.ErrBusFault) {
+	if _, err := d.Rd(FlashBase, 4); !errors.Is(err, hw.ErrBusFault) {
 		t.Fatalf("level 1 flash read: %v", err)
 	}
 	d.unlock()
 	steps := []uint32{crPG | 2<<8, crSER | 2<<3 | crSTRT, crMER, crMER | crSTRT}
-	d.w32(FlashIF+regCR, steps[0])
-	d.w32(FlashBase, 0)
+	d.W32(FlashIF+regCR, steps[0])
+	d.W32(FlashBase, 0)
 	for _, s := range steps[1:] {
-		d.w32(FlashIF+regCR, s)
+		d.W32(FlashIF+regCR, s)
 	}
 	if d.sr() != srWRPERR || d.c.ReadFlash(0, 1)[0] != 0xFF {
 		t.Fatalf("level 1 program/erase: SR=%#x", d.sr())
@@ -39,13 +39,13 @@ func TestLevel1Refuses(t *testing.T) {
 func TestRDPRegressionMassErases(t *testing.T) {
 	d := newDbg(t, false)
 	d.unlock()
-	d.w32(FlashIF+regCR, crPG|2<<8)
-	d.w32(FlashBase+0x70000, 0x11223344)
+	d.W32(FlashIF+regCR, crPG|2<<8)
+	d.W32(FlashBase+0x70000, 0x11223344)
 	d.waitBSY()
 	// Level 0 → 1: no erase, effective after reset.
 	d.unlockOptions()
-	d.w32(FlashIF+regOPTCR, optReset&^0xFF00)
-	d.w32(FlashIF+regOPTCR, optReset&^0xFF00|optSTRT)
+	d.W32(FlashIF+regOPTCR, optReset&^0xFF00)
+	d.W32(FlashIF+regOPTCR, optReset&^0xFF00|optSTRT)
 	if busy := d.waitBSY(); busy > OptionTime+time.Millisecond {
 		t.Fatalf("level 0→1 took %v", busy)
 	}
@@ -59,16 +59,16 @@ func TestRDPRegressionMassErases(t *testing.T) {
 	}
 	// Level 1 → 0 mass-erases, taking mass-erase time.
 	d.unlockOptions()
-	d.w32(FlashIF+regOPTCR, optReset)
-	d.w32(FlashIF+regOPTCR, optReset|optSTRT)
+	d.W32(FlashIF+regOPTCR, optReset)
+	d.W32(FlashIF+regOPTCR, optReset|optSTRT)
 	if busy := d.waitBSY(); busy < MassEraseTime {
 		t.Fatalf("level 1→0 took %v, want ≥ %v", busy, MassEraseTime)
 	}
 	if d.c.ReadFlash(0x70000, 1)[0] != 0xFF {
 		t.Fatal("level 1→0 did not erase the flash")
 	}
-	d.w32(0xE000ED0C, 0x05FA0004)
-	if d.c.Locked() || d.r32(FlashBase+0x70000) != 0xFFFFFFFF {
+	d.W32(0xE000ED0C, 0x05FA0004)
+	if d.c.Locked() || d.R32(FlashBase+0x70000) != 0xFFFFFFFF {
 		t.Fatal("not level 0 after reset")
 	}
 }
@@ -76,13 +76,13 @@ func TestRDPRegressionMassErases(t *testing.T) {
 func TestOptionReloadAtReset(t *testing.T) {
 	d := newDbg(t, false)
 	d.unlockOptions()
-	d.w32(FlashIF+regOPTCR, optReset&^(1<<17)) // protect sector 1, no OPTSTRT
-	if got := d.r32(FlashIF + regOPTCR); got != optReset&^(1<<17) {
+	d.W32(FlashIF+regOPTCR, optReset&^(1<<17)) // protect sector 1, no OPTSTRT
+	if got := d.R32(FlashIF + regOPTCR); got != optReset&^(1<<17) {
 		t.Fatalf("OPTCR %#x", got)
 	}
 	d.c.SetReset(true)
 	d.c.SetReset(false)
-	if got := d.r32(FlashIF + regOPTCR); got != optReset|optLOCK {
+	if got := d.R32(FlashIF + regOPTCR); got != optReset|optLOCK {
 		t.Fatalf("OPTCR after reset %#x, want the stored options", got)
 	}
 }
@@ -91,7 +91,7 @@ func TestLevel2CutsDebugOff(t *testing.T) {
 	d := newDbg(t, false)
 	d.unlockOptions()
 	v := uint32(optReset&^0xFF00 | 0xCC00)
-	d.w32(FlashIF+regOPTCR, v|optSTRT)
+	d.W32(FlashIF+regOPTCR, v|optSTRT)
 	d.waitBSY()
 	d.c.SetReset(true)
 	d.c.SetReset(false)
