@@ -3,15 +3,14 @@ package stm32f1_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/flashstation/flashstation/drivers/sim/fault"
 	"github.com/flashstation/flashstation/targets"
 	"github.com/flashstation/flashstation/targets/access"
+	"github.com/flashstation/flashstation/targets/internal/simrig"
 )
 
 // TestCancelMidProgram cancels after the first progress event past 25%:
@@ -19,10 +18,10 @@ import (
 func TestCancelMidProgram(t *testing.T) {
 	for _, probe := range []string{"cmsis-dap-v2", "stlink-v3"} {
 		t.Run(probe, func(t *testing.T) {
-			b := open(t, probe+":stm32f103c8", "stm32f103c8")
-			img := []targets.Segment{{Addr: 0x08000000, Data: image(16384, 3)}}
+			b := simrig.Open(t, probe+":stm32f103c8", "stm32f103c8")
+			img := []targets.Segment{{Addr: 0x08000000, Data: simrig.Image(16384, 3)}}
 			ctx, cancel := context.WithCancel(context.Background())
-			err := b.s.Program(ctx, img, targets.ProgramOptions{}, func(p targets.Progress) {
+			err := b.S.Program(ctx, img, targets.ProgramOptions{}, func(p targets.Progress) {
 				if p.Phase == targets.PhaseProgram && p.Done > p.Total/4 {
 					cancel()
 				}
@@ -30,7 +29,7 @@ func TestCancelMidProgram(t *testing.T) {
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("program after cancel: %v, want context.Canceled", err)
 			}
-			tg, err := access.Connect(context.Background(), b.p, access.ConnectOptions{})
+			tg, err := access.Connect(context.Background(), b.P, access.ConnectOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,10 +37,10 @@ func TestCancelMidProgram(t *testing.T) {
 			if err != nil || cr&(1<<7) == 0 {
 				t.Fatalf("FLASH_CR 0x%08X (%v): LOCK not set after cancel", cr, err)
 			}
-			if err := b.s.Program(context.Background(), img, targets.ProgramOptions{}, nil); err != nil {
+			if err := b.S.Program(context.Background(), img, targets.ProgramOptions{}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := b.s.Verify(context.Background(), img, nil); err != nil {
+			if err := b.S.Verify(context.Background(), img, nil); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -54,52 +53,8 @@ func TestCancelMidProgram(t *testing.T) {
 // fail, but only with an error naming the family, and an attempt that
 // reports success must verify clean with the faults turned off.
 func TestFaults(t *testing.T) {
-	storm := []fault.Kind{fault.WaitStorm}
-	all := []fault.Kind{fault.WaitStorm, fault.LinkDrop, fault.LinkCorrupt, fault.LinkTimeout}
-	tests := []struct {
-		probe     string
-		kinds     []fault.Kind
-		mustWrite bool
-	}{
-		{"cmsis-dap-v2", storm, true},
-		{"stlink-v2", storm, true},
-		{"stlink-v3", storm, true},
-		{"cmsis-dap-v2", all, false},
-		{"stlink-v2", all, false},
-		{"stlink-v3", all, false},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%s/%d-kinds", tt.probe, len(tt.kinds)), func(t *testing.T) {
-			b := open(t, tt.probe+":stm32f103c8+faults=1e-12", "stm32f103c8")
-			f := b.slot.Probe.Faults()
-			set := func(r float64) {
-				for _, k := range tt.kinds {
-					f.SetRate(k, r)
-				}
-			}
-			ctx := context.Background()
-			img := []targets.Segment{{Addr: 0x08000000, Data: image(4096, 4)}}
-			set(0.05)
-			err := b.s.Program(ctx, img, targets.ProgramOptions{}, nil)
-			set(0)
-			if tt.mustWrite && f.Fired(fault.WaitStorm) == 0 {
-				t.Fatal("no WAIT storm was injected")
-			}
-			if err != nil {
-				if tt.mustWrite {
-					t.Fatalf("programming failed under WAIT storms alone: %v", err)
-				}
-				if !strings.HasPrefix(err.Error(), "stm32f1: ") {
-					t.Errorf("error does not name the family: %v", err)
-				}
-				t.Logf("failed under faults (allowed): %v", err)
-				return
-			}
-			if err := b.s.Verify(ctx, img, nil); err != nil {
-				t.Fatalf("program reported success but: %v", err)
-			}
-		})
-	}
+	img := []targets.Segment{{Addr: 0x08000000, Data: simrig.Image(4096, 4)}}
+	simrig.ProgramUnderFaults(t, "stm32f103c8", "stm32f103c8", "stm32f1", img)
 }
 
 // TestStreamChoice: ST silicon gets the streamed path, a compatible the
@@ -115,14 +70,14 @@ func TestStreamChoice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			b := open(t, tt.spec, "stm32f103c8")
+			b := simrig.Open(t, tt.spec, "stm32f103c8")
 			var logs []string
 			ctx := targets.WithLog(context.Background(), func(_ slog.Level, msg string) { logs = append(logs, msg) })
-			img := []targets.Segment{{Addr: 0x08000800, Data: image(3000, 6)}}
-			if err := b.s.Program(ctx, img, targets.ProgramOptions{}, nil); err != nil {
+			img := []targets.Segment{{Addr: 0x08000800, Data: simrig.Image(3000, 6)}}
+			if err := b.S.Program(ctx, img, targets.ProgramOptions{}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := b.s.Verify(ctx, img, nil); err != nil {
+			if err := b.S.Verify(ctx, img, nil); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.ContainsFunc(logs, func(l string) bool { return strings.Contains(l, tt.want) }) {

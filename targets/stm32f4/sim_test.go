@@ -4,66 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"math/rand/v2"
 	"testing"
-	"time"
 
-	"github.com/flashstation/flashstation/drivers"
-	"github.com/flashstation/flashstation/drivers/discover"
-	"github.com/flashstation/flashstation/drivers/sim"
 	"github.com/flashstation/flashstation/targets"
-	"github.com/flashstation/flashstation/targets/facts"
-	"github.com/flashstation/flashstation/targets/native"
+	"github.com/flashstation/flashstation/targets/internal/simrig"
 	_ "github.com/flashstation/flashstation/targets/stm32f4"
 )
-
-// board is one simulated slot opened as a session.
-type board struct {
-	fx   *sim.Fixture
-	s    targets.Session
-	p    drivers.Probe
-	slot *sim.Slot
-}
-
-// open builds a one-slot fixture from spec and opens variant on it.
-func open(t testing.TB, spec, variant string) *board {
-	t.Helper()
-	ctx := context.Background()
-	fx, err := sim.New(spec, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := discover.Scan(ctx, fx.Bus)
-	if err != nil || len(found) != 1 {
-		t.Fatalf("scan: %v (%d found)", err, len(found))
-	}
-	p, err := discover.Open(ctx, fx.Bus, found[0], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	v, err := facts.Lookup(variant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := native.OpenWith(ctx, p, v, native.Options{ClockHz: 4_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return &board{fx: fx, s: s, p: p, slot: fx.Slots[0]}
-}
-
-func image(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, 1))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}
-
-func (b *board) modeled() time.Duration { return b.slot.Probe.Clock().Now() }
 
 var probes = []string{"cmsis-dap-v1", "cmsis-dap-v2", "stlink-v2", "stlink-v2-old", "stlink-v3"}
 
@@ -79,8 +25,8 @@ func TestIdentify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			b := open(t, tt.spec, "stm32f411ce")
-			id, err := b.s.Identify(context.Background())
+			b := simrig.Open(t, tt.spec, "stm32f411ce")
+			id, err := b.S.Identify(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,12 +46,12 @@ func TestIdentify(t *testing.T) {
 func TestProgramVerify(t *testing.T) {
 	for _, probe := range probes {
 		t.Run(probe, func(t *testing.T) {
-			b := open(t, probe+":stm32f411ce", "stm32f411ce")
+			b := simrig.Open(t, probe+":stm32f411ce", "stm32f411ce")
 			ctx := context.Background()
 			// Crosses the sector 0/1 boundary; the odd tail needs padding.
-			img := []targets.Segment{{Addr: 0x08003F00, Data: image(1000, 1)}, {Addr: 0x08020002, Data: []byte{7, 8, 9}}}
+			img := []targets.Segment{{Addr: 0x08003F00, Data: simrig.Image(1000, 1)}, {Addr: 0x08020002, Data: []byte{7, 8, 9}}}
 			var erased int64
-			err := b.s.Program(ctx, img, targets.ProgramOptions{}, func(p targets.Progress) {
+			err := b.S.Program(ctx, img, targets.ProgramOptions{}, func(p targets.Progress) {
 				if p.Phase == targets.PhaseErase {
 					erased = p.Total
 				}
@@ -116,7 +62,7 @@ func TestProgramVerify(t *testing.T) {
 			if erased != 16384*2+131072 {
 				t.Errorf("erased %d bytes, want sectors 0, 1 and 5", erased)
 			}
-			if err := b.s.Verify(ctx, img, nil); err != nil {
+			if err := b.S.Verify(ctx, img, nil); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -124,27 +70,27 @@ func TestProgramVerify(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	b := open(t, "cmsis-dap-v2:stm32f411ce", "stm32f411ce")
+	b := simrig.Open(t, "cmsis-dap-v2:stm32f411ce", "stm32f411ce")
 	ctx := context.Background()
 	tests := []struct {
 		name string
 		run  func() error
 	}{
 		{"image past flash", func() error {
-			return b.s.Program(ctx, []targets.Segment{{Addr: 0x0807FFFE, Data: make([]byte, 4)}}, targets.ProgramOptions{}, nil)
+			return b.S.Program(ctx, []targets.Segment{{Addr: 0x0807FFFE, Data: make([]byte, 4)}}, targets.ProgramOptions{}, nil)
 		}},
 		{"image in RAM", func() error {
-			return b.s.Program(ctx, []targets.Segment{{Addr: 0x20000000, Data: make([]byte, 4)}}, targets.ProgramOptions{}, nil)
+			return b.S.Program(ctx, []targets.Segment{{Addr: 0x20000000, Data: make([]byte, 4)}}, targets.ProgramOptions{}, nil)
 		}},
-		{"unaligned erase", func() error { return b.s.Erase(ctx, 0x08000000, 0x1000, nil) }},
-		{"erase outside flash", func() error { return b.s.Erase(ctx, 0x08080000, 0x4000, nil) }},
+		{"unaligned erase", func() error { return b.S.Erase(ctx, 0x08000000, 0x1000, nil) }},
+		{"erase outside flash", func() error { return b.S.Erase(ctx, 0x08080000, 0x4000, nil) }},
 	}
 	for _, tt := range tests {
 		if err := tt.run(); err == nil {
 			t.Errorf("%s: accepted", tt.name)
 		}
 	}
-	if err := b.s.Erase(ctx, 0x08004000, 0x4000+0x4000, nil); err != nil {
+	if err := b.S.Erase(ctx, 0x08004000, 0x4000+0x4000, nil); err != nil {
 		t.Errorf("aligned erase of sectors 1-2: %v", err)
 	}
 }
@@ -152,26 +98,26 @@ func TestRefusals(t *testing.T) {
 func TestLockedUnlockProgramLock(t *testing.T) {
 	for _, probe := range []string{"cmsis-dap-v2", "stlink-v3"} {
 		t.Run(probe, func(t *testing.T) {
-			b := open(t, probe+":stm32f411ce+locked", "stm32f411ce")
+			b := simrig.Open(t, probe+":stm32f411ce+locked", "stm32f411ce")
 			ctx := context.Background()
-			img := []targets.Segment{{Addr: 0x08000000, Data: image(4096, 2)}}
-			if err := b.s.Program(ctx, img, targets.ProgramOptions{}, nil); err == nil {
+			img := []targets.Segment{{Addr: 0x08000000, Data: simrig.Image(4096, 2)}}
+			if err := b.S.Program(ctx, img, targets.ProgramOptions{}, nil); err == nil {
 				t.Fatal("program on a locked chip succeeded")
 			}
 			var unlockEvents int
-			if err := b.s.Unlock(ctx, func(targets.Progress) { unlockEvents++ }); err != nil {
+			if err := b.S.Unlock(ctx, func(targets.Progress) { unlockEvents++ }); err != nil {
 				t.Fatal(err)
 			}
 			if unlockEvents < 2 {
 				t.Errorf("%d unlock progress events", unlockEvents)
 			}
-			if err := b.s.Program(ctx, img, targets.ProgramOptions{SkipErase: true}, nil); err != nil {
+			if err := b.S.Program(ctx, img, targets.ProgramOptions{SkipErase: true}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := b.s.Verify(ctx, img, nil); err != nil {
+			if err := b.S.Verify(ctx, img, nil); err != nil {
 				t.Fatal(err)
 			}
-			st, err := b.s.Lock(ctx)
+			st, err := b.S.Lock(ctx)
 			if err != nil || !st.Protected || st.Level != "RDP level 1" {
 				t.Fatalf("lock: %+v %v", st, err)
 			}
@@ -180,12 +126,12 @@ func TestLockedUnlockProgramLock(t *testing.T) {
 }
 
 func TestBadCellFailsVerify(t *testing.T) {
-	b := open(t, "stlink-v3:stm32f411ce+faults=1e-12", "stm32f411ce")
-	b.slot.Probe.Faults().AddBadCell(0x08000204)
+	b := simrig.Open(t, "stlink-v3:stm32f411ce+faults=1e-12", "stm32f411ce")
+	b.Slot.Probe.Faults().AddBadCell(0x08000204)
 	ctx := context.Background()
 	img := []targets.Segment{{Addr: 0x08000000, Data: bytes.Repeat([]byte{0x5A}, 1024)}}
-	perr := b.s.Program(ctx, img, targets.ProgramOptions{}, nil)
-	err := b.s.Verify(ctx, img, nil)
+	perr := b.S.Program(ctx, img, targets.ProgramOptions{}, nil)
+	err := b.S.Verify(ctx, img, nil)
 	var ve *targets.VerifyError
 	if !errors.As(err, &ve) || ve.Addr&^3 != 0x08000204 || ve.Mismatch == 0 {
 		t.Fatalf("program: %v; verify: %v, want a VerifyError at 0x08000204", perr, err)
