@@ -7,14 +7,12 @@ import (
 	"time"
 
 	"github.com/flashstation/flashstation/drivers"
-	"github.com/flashstation/flashstation/drivers/discover"
 	"github.com/flashstation/flashstation/drivers/sim"
 	"github.com/flashstation/flashstation/targets"
 	"github.com/flashstation/flashstation/targets/access"
 	"github.com/flashstation/flashstation/targets/facts"
+	"github.com/flashstation/flashstation/targets/internal/simrig"
 )
-
-const swdHz = 4_000_000
 
 // rig is one simulated slot with an open session.
 type rig struct {
@@ -27,11 +25,7 @@ func (r *rig) now() time.Duration { return r.fx.Slots[0].Probe.Clock().Now() }
 
 func newRig(t testing.TB, spec string) *rig {
 	t.Helper()
-	fx, err := sim.New(spec, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return openRig(t, fx)
+	return openRig(t, simrig.Fixture(t, spec))
 }
 
 // openRig opens the fixture's only probe and a session on its board; a
@@ -40,20 +34,12 @@ func newRig(t testing.TB, spec string) *rig {
 func openRig(t testing.TB, fx *sim.Fixture) *rig {
 	t.Helper()
 	ctx := context.Background()
-	found, err := discover.Scan(ctx, fx.Bus)
-	if err != nil || len(found) != 1 {
-		t.Fatalf("scan: %v %v", found, err)
-	}
-	p, err := discover.Open(ctx, fx.Bus, found[0], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
+	p := simrig.Probe(t, fx)
 	v, err := facts.Lookup("nrf52840")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := access.Connect(ctx, p, access.ConnectOptions{Probe: drivers.ConnectOptions{ClockHz: swdHz}})
+	tg, err := access.Connect(ctx, p, access.ConnectOptions{Probe: drivers.ConnectOptions{ClockHz: simrig.SWDHz}})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}

@@ -6,14 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flashstation/flashstation/drivers/discover"
 	"github.com/flashstation/flashstation/drivers/sim"
 	"github.com/flashstation/flashstation/targets"
 	"github.com/flashstation/flashstation/targets/access"
 	"github.com/flashstation/flashstation/targets/facts"
+	"github.com/flashstation/flashstation/targets/internal/simrig"
 )
-
-const swdHz = 4_000_000
 
 type rig struct {
 	fx *sim.Fixture
@@ -24,23 +22,11 @@ func (r *rig) now() time.Duration { return r.fx.Slots[0].Probe.Clock().Now() }
 
 func connect(t testing.TB, spec string) (*sim.Fixture, *access.Target, error) {
 	t.Helper()
-	ctx := context.Background()
-	fx, err := sim.New(spec, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := discover.Scan(ctx, fx.Bus)
-	if err != nil || len(found) != 1 {
-		t.Fatalf("scan: %v %v", found, err)
-	}
-	p, err := discover.Open(ctx, fx.Bus, found[0], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
+	fx := simrig.Fixture(t, spec)
+	p := simrig.Probe(t, fx)
 	opts := ConnectOptions()
-	opts.Probe.ClockHz = swdHz
-	tg, err := access.Connect(ctx, p, opts)
+	opts.Probe.ClockHz = simrig.SWDHz
+	tg, err := access.Connect(context.Background(), p, opts)
 	return fx, tg, err
 }
 
