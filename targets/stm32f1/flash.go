@@ -79,7 +79,11 @@ func (s *Session) WriteBytes(ctx context.Context, addr uint32, data []byte) erro
 	if !s.T.Mem16 {
 		return fmt.Errorf("stm32f1: this %s cannot make 16-bit memory writes: update its firmware to V2J26 or newer", s.T.ProbeID.Kind)
 	}
+	aligned := stm32.Align(img, s.V.ProgramUnit)
+	if err := s.CheckErased(ctx, aligned); err != nil {
+		return fmt.Errorf("%s: %w", "stm32f1", err)
+	}
 	return ctl.Unlocked(ctx, s.T, s.refuseProtected, func() error {
-		return ctl.Program(ctx, s.T, stm32.Align(img, s.V.ProgramUnit), s.stalled, nil)
+		return ctl.Program(ctx, s.T, aligned, s.stalled, nil)
 	})
 }

@@ -72,7 +72,11 @@ func (s *Session) WriteBytes(ctx context.Context, addr uint32, data []byte) erro
 	if err := s.CheckImage(img); err != nil {
 		return fmt.Errorf("stm32f4: %w", err)
 	}
+	aligned := stm32.Align(img, s.V.ProgramUnit)
+	if err := s.CheckErased(ctx, aligned); err != nil {
+		return fmt.Errorf("%s: %w", "stm32f4", err)
+	}
 	return ctl.Unlocked(ctx, s.T, s.refuseProtected, func() error {
-		return ctl.Program(ctx, s.T, stm32.Align(img, s.V.ProgramUnit), s.stalled, nil)
+		return ctl.Program(ctx, s.T, aligned, s.stalled, nil)
 	})
 }
