@@ -19,6 +19,10 @@ var (
 	allBuckets = [][]byte{bucketAttempts, bucketByUID, bucketRunning, bucketReservations, bucketSerials, bucketMeta}
 )
 
+// metaJournalID is the meta key of the random id every journal header of
+// this database carries (journal.go).
+var metaJournalID = []byte("journal-id")
+
 // Sub-buckets and keys of one serial series.
 var (
 	seriesState     = []byte("state")     // {first,next} JSON

@@ -12,17 +12,25 @@ import (
 	"time"
 )
 
-const crashEnv = "FLASHSTATION_JOBS_CRASH_DB"
+const (
+	crashEnv      = "FLASHSTATION_JOBS_CRASH_DB"
+	crashApplyEnv = "FLASHSTATION_JOBS_CRASH_APPLY" // "never": records stay in the journal
+)
 
 // TestCrashChild is the child of TestKilledMidAttempt: it records three
-// attempts, begins a fourth with a serial reserved and a step saved, says
-// READY, and waits to be killed.
+// attempts, begins a fourth with a serial reserved and a step saved,
+// records a fifth that passes with a serial of its own, says READY, and
+// waits to be killed.
 func TestCrashChild(t *testing.T) {
 	path := os.Getenv(crashEnv)
 	if path == "" {
 		t.Skip("runs only as TestKilledMidAttempt's child")
 	}
-	s, err := Open(path, Options{Logger: quiet})
+	opts := Options{Logger: quiet}
+	if os.Getenv(crashApplyEnv) == "never" {
+		opts.applyEvery = time.Hour
+	}
+	s, err := Open(path, opts)
 	if err != nil {
 		fmt.Println("ERR", err)
 		os.Exit(3)
@@ -49,6 +57,25 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("ERR", err)
 		os.Exit(3)
 	}
+	fifth := realisticAttempt(4, "c0ffee")
+	fifth.Steps = nil
+	if err := s.Begin(ctx, fifth); err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(3)
+	}
+	if _, err := s.Reserve(ctx, "sn", 7, fifth.ID); err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(3)
+	}
+	fifth.Result = Pass
+	if err := s.Finish(ctx, fifth); err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(3)
+	}
+	if opts.applyEvery == time.Hour && !s.journal.hasPending() {
+		fmt.Println("ERR the fifth attempt's finish should be in the journal only")
+		os.Exit(3)
+	}
 	fmt.Printf("READY %s %d\n", a.ID, n)
 	time.Sleep(time.Minute)
 	os.Exit(4)
@@ -58,9 +85,14 @@ func TestKilledMidAttempt(t *testing.T) {
 	if os.Getenv(crashEnv) != "" {
 		t.Skip("child")
 	}
+	t.Run("applied", func(t *testing.T) { killMidAttempt(t, "") })
+	t.Run("journal only", func(t *testing.T) { killMidAttempt(t, "never") })
+}
+
+func killMidAttempt(t *testing.T, apply string) {
 	path := filepath.Join(t.TempDir(), "attempts.db")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
+	cmd.Env = append(os.Environ(), crashEnv+"="+path, crashApplyEnv+"="+apply)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -88,13 +120,16 @@ func TestKilledMidAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 4 {
-		t.Fatalf("%d attempts after the crash, want 4", len(got))
+	if len(got) != 5 {
+		t.Fatalf("%d attempts after the crash, want 5", len(got))
 	}
 	for i, a := range got[:3] {
 		if a.Result != Pass || len(a.Steps) != 8 {
 			t.Errorf("earlier attempt %d: result %s, %d steps; want pass with 8", i, a.Result, len(a.Steps))
 		}
+	}
+	if f := got[4]; f.Result != Pass || len(f.Serials) != 1 || f.Serials[0] != (Serial{"sn", serial + 1, SerialCommitted}) {
+		t.Errorf("attempt finished just before the kill: %s serials %+v; want pass with %d committed", f.Result, f.Serials, serial+1)
 	}
 	last := got[3]
 	if last.ID.String() != idText || last.Result != Interrupted || len(last.Steps) != 3 {

@@ -13,6 +13,9 @@ func (s *Store) Get(ctx context.Context, id ID) (*Attempt, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	if err := s.flush(ctx); err != nil {
+		return nil, err
+	}
 	var a *Attempt
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
@@ -61,6 +64,9 @@ func (s *Store) Query(ctx context.Context, f Filter) ([]*Attempt, error) {
 func (s *Store) Each(ctx context.Context, f Filter, fn func(*Attempt) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("jobs: %w", err)
+	}
+	if err := s.flush(ctx); err != nil {
+		return err
 	}
 	return s.db.View(func(tx *bolt.Tx) error {
 		ids := idWalker(tx, &f)

@@ -1,10 +1,8 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,9 +12,9 @@ import (
 // zero, a.Started. Call it before touching the board: if the process dies
 // afterwards, the next Open marks the attempt interrupted.
 //
-// Writes from concurrent callers share one commit (see group), so each
-// write function below must be safe to run twice: it reads everything it
-// decides on from the transaction, never from an earlier run.
+// Begin, Checkpoint and Finish return once their record is synced to the
+// journal (wal.go); the records reach the bbolt buckets in the background
+// and before any read of this store.
 func (s *Store) Begin(ctx context.Context, a *Attempt) error {
 	if err := s.writable(ctx); err != nil {
 		return err
@@ -32,19 +30,13 @@ func (s *Store) Begin(ctx context.Context, a *Attempt) error {
 	}
 	a.Result, a.Ended, a.Serials = Running, time.Time{}, nil
 	a.ID = s.ids.next(a.Started)
-	var v []byte
-	err := s.group.prepared(func() (err error) {
-		v, err = encodeAttempt(a)
-		return err
-	}, func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketAttempts).Get(a.ID.key()) != nil {
-			return fmt.Errorf("jobs: attempt %s already exists", a.ID)
+	v, err := encodeAttempt(a)
+	if err == nil {
+		s.running.begin(a.ID)
+		if err = s.journal.append(&journalRecord{kind: recordBegin, id: a.ID, uid: a.UnitUID, value: v}); err != nil {
+			s.running.end(a.ID)
 		}
-		if err := putEncoded(tx, a.ID, "", a.UnitUID, v); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketRunning).Put(a.ID.key(), runningValue(a.UnitUID))
-	})
+	}
 	if err != nil {
 		a.ID = 0
 		return fmt.Errorf("jobs: begin attempt: %w", err)
@@ -64,21 +56,14 @@ func (s *Store) Checkpoint(ctx context.Context, a *Attempt) error {
 	if err := a.validate(); err != nil {
 		return err
 	}
+	if _, ok := s.running.has(a.ID); !ok {
+		return fmt.Errorf("jobs: checkpoint: %w", s.notRunning(ctx, a.ID))
+	}
 	a.Serials = nil
-	var v []byte
-	err := s.group.prepared(func() (err error) {
-		v, err = encodeAttempt(a)
-		return err
-	}, func(tx *bolt.Tx) error {
-		oldUID, err := runningTx(tx, a.ID)
-		if err != nil {
-			return err
-		}
-		if err := putEncoded(tx, a.ID, oldUID, a.UnitUID, v); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketRunning).Put(a.ID.key(), runningValue(a.UnitUID))
-	})
+	v, err := encodeAttempt(a)
+	if err == nil {
+		err = s.journal.append(&journalRecord{kind: recordCheckpoint, id: a.ID, uid: a.UnitUID, value: v})
+	}
 	if err != nil {
 		return fmt.Errorf("jobs: checkpoint: %w", err)
 	}
@@ -86,9 +71,8 @@ func (s *Store) Checkpoint(ctx context.Context, a *Attempt) error {
 }
 
 // Finish records how a running attempt ended (pass, fail, error or
-// aborted; Ended defaults to now). In the same commit it settles the
-// attempt's serial reservations: committed on pass, released otherwise,
-// and lists them in a.Serials.
+// aborted; Ended defaults to now). Its serial reservations are settled
+// with it: committed on pass, released otherwise, and listed in a.Serials.
 func (s *Store) Finish(ctx context.Context, a *Attempt) error {
 	if err := s.writable(ctx); err != nil {
 		return err
@@ -99,44 +83,50 @@ func (s *Store) Finish(ctx context.Context, a *Attempt) error {
 	if err := a.validate(); err != nil {
 		return err
 	}
+	reserved, ok := s.running.end(a.ID)
+	if !ok {
+		return fmt.Errorf("jobs: finish: %w", s.notRunning(ctx, a.ID))
+	}
 	if a.Ended.IsZero() {
 		a.Ended = time.Now()
 	}
-	// Encode (JSON + DEFLATE, the costly part) before the write transaction,
-	// with the serials as the reservations stand now; only this attempt's
-	// worker reserves for it, so they rarely differ at commit.
+	pass := a.Result == Pass
+	var err error
+	a.Serials = nil
+	if reserved {
+		// Reservations are committed to bbolt as they are made, so this
+		// is what settling them will give (apply.go checks again).
+		a.Serials, err = s.pendingSerials(a.ID, pass)
+	}
 	var v []byte
-	err := s.group.prepared(func() (err error) {
-		if a.Serials, err = s.pendingSerials(a.ID, a.Result == Pass); err != nil {
-			return err
-		}
+	if err == nil {
 		v, err = encodeAttempt(a)
-		return err
-	}, func(tx *bolt.Tx) error {
-		oldUID, err := runningTx(tx, a.ID)
-		if err != nil {
-			return err
+	}
+	if err == nil {
+		r := journalRecord{kind: recordFinish, id: a.ID, uid: a.UnitUID, value: v}
+		if pass {
+			r.flags |= flagPass
 		}
-		settled, err := settleTx(tx, a.ID, a.Result == Pass)
-		if err != nil {
-			return err
+		if len(a.Serials) > 0 {
+			r.flags |= flagSerials
 		}
-		enc := v
-		if !slices.Equal(settled, a.Serials) {
-			a.Serials = settled
-			if enc, err = encodeAttempt(a); err != nil {
-				return err
-			}
-		}
-		if err := putEncoded(tx, a.ID, oldUID, a.UnitUID, enc); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketRunning).Delete(a.ID.key())
-	})
+		err = s.journal.append(&r)
+	}
 	if err != nil {
+		s.running.restore(a.ID, reserved)
 		return fmt.Errorf("jobs: finish: %w", err)
 	}
 	return nil
+}
+
+// notRunning explains why attempt id cannot be written to: it ended, or
+// this store never had it.
+func (s *Store) notRunning(ctx context.Context, id ID) error {
+	a, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("jobs: attempt %s has already ended (%s)", id, a.Result)
 }
 
 // pendingSerials lists what settling attempt id's reservations would give.
@@ -158,24 +148,6 @@ func (s *Store) writable(ctx context.Context) error {
 		return errorOf(ErrReadOnly, "jobs: %s is open read-only", s.path)
 	}
 	return nil
-}
-
-// runningTx checks attempt id is running and returns the UID it was last
-// saved with, kept in the running bucket so writes need not decode the
-// stored attempt.
-func runningTx(tx *bolt.Tx, id ID) (string, error) {
-	v := tx.Bucket(bucketRunning).Get(id.key())
-	if v != nil {
-		if bytes.Equal(v, present) {
-			return "", nil
-		}
-		return string(v), nil
-	}
-	old, err := getTx(tx, id)
-	if err != nil {
-		return "", err
-	}
-	return "", fmt.Errorf("jobs: attempt %s has already ended (%s)", id, old.Result)
 }
 
 // runningValue is the running bucket's value: the attempt's UID so far.

@@ -39,6 +39,9 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 	if err := checkSeriesName(series); err != nil {
 		return 0, err
 	}
+	if !s.running.reserved(id) {
+		return 0, fmt.Errorf("jobs: reserve serial in series %q: attempt %s is not running (Begin it first)", series, id)
+	}
 	var n uint64
 	err := s.group.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketRunning).Get(id.key()) == nil {
@@ -84,6 +87,9 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 func (s *Store) Series(ctx context.Context, name string) (*SeriesState, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := s.flush(ctx); err != nil {
+		return nil, err
 	}
 	st := &SeriesState{Name: name}
 	err := s.db.View(func(tx *bolt.Tx) error {

@@ -1,12 +1,15 @@
 package jobs
 
 import (
+	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -39,6 +42,9 @@ type Options struct {
 	NoSync bool
 	// Logger receives crash-recovery notes; nil means slog.Default().
 	Logger *slog.Logger
+
+	// applyEvery overrides DefaultApplyEvery (tests).
+	applyEvery time.Duration
 }
 
 // Store is an open attempt database. Its methods are safe for concurrent
@@ -50,6 +56,12 @@ type Store struct {
 	log      *slog.Logger
 	ids      idGen
 	group    group
+	journal  *wal // nil when read-only
+	running  runningSet
+	stop     chan struct{} // ends applyLoop
+	stopped  chan struct{}
+	closing  sync.Once
+	closeErr error
 }
 
 // Open opens or creates the attempt database at path. Writable opens create
@@ -64,6 +76,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	opts.Timeout, opts.Logger = timeout, log
 	if opts.ReadOnly {
 		// bbolt would create an empty file; a reader asking for a file that
 		// is not there has the wrong path.
@@ -82,26 +95,119 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, log: log}
 	s.group.db = db
-	if err := s.init(); err != nil {
+	if opts.ReadOnly {
+		if err := s.initReadOnly(); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if s.needsRecovery() {
+			// A writer died with records in its journal or attempts
+			// running: show what it recorded, as a station restart would.
+			db.Close()
+			return openRecovered(path, opts)
+		}
+		return s, nil
+	}
+	if err := s.init(opts.NoSync); err != nil {
+		db.Close()
+		return nil, err
+	}
+	every := opts.applyEvery
+	if every <= 0 {
+		every = DefaultApplyEvery
+	}
+	s.stop, s.stopped = make(chan struct{}), make(chan struct{})
+	go s.applyLoop(every, s.stop, s.stopped)
+	return s, nil
+}
+
+// openRecovered opens path for writing once, which replays its journal and
+// marks running attempts interrupted, then opens it read-only again. Where
+// this process may not write the file (a copy on read-only media), it
+// warns and shows the file as it stands.
+func openRecovered(path string, opts Options) (*Store, error) {
+	w := opts
+	w.ReadOnly = false
+	ws, err := Open(path, w)
+	switch {
+	case err == nil:
+		if err := ws.Close(); err != nil {
+			return nil, err
+		}
+	case errors.Is(err, fs.ErrPermission):
+		opts.Logger.Warn("jobs: the last writer of this database stopped without closing it and it cannot be recovered from here (read-only file): attempts it was recording read as running or are missing",
+			"db", path, "err", err)
+	default:
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: opts.Timeout, ReadOnly: true})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, errorOf(ErrInUse, "jobs: database %s is in use by another process (is flashstation serve running?)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jobs: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, readOnly: true, log: opts.Logger}
+	s.group.db = db
+	if err := s.initReadOnly(); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) init() error {
-	if s.readOnly {
-		return s.db.View(func(tx *bolt.Tx) error {
-			if tx.Bucket(bucketAttempts) == nil {
-				return fmt.Errorf("jobs: %s is not an attempt database (no %s bucket)", s.path, bucketAttempts)
-			}
-			return nil
-		})
+func (s *Store) initReadOnly() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketAttempts) == nil {
+			return fmt.Errorf("jobs: %s is not an attempt database (no %s bucket)", s.path, bucketAttempts)
+		}
+		return nil
+	})
+}
+
+// needsRecovery reports a read-only store whose last writer died: attempts
+// still running, or records left in a journal file.
+func (s *Store) needsRecovery() bool {
+	running := false
+	s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketRunning).Cursor().First()
+		running = k != nil
+		return nil
+	})
+	if running {
+		return true
+	}
+	for _, p := range journalPaths(s.path) {
+		if journalHasRecords(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// init opens the journal, replays what it holds into bbolt, marks attempts
+// a dead process left running interrupted, and empties the journal.
+func (s *Store) init(noSync bool) error {
+	id, stored, err := s.journalID()
+	if err != nil {
+		return fmt.Errorf("jobs: open %s: %w", s.path, err)
+	}
+	journal, recs, err := openJournal(s.path, id, noSync, s.log)
+	if err != nil {
+		return err
 	}
 	var recovered []ID
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := createBuckets(tx); err != nil {
 			return err
+		}
+		if !stored {
+			if err := tx.Bucket(bucketMeta).Put(metaJournalID, id[:]); err != nil {
+				return err
+			}
+		}
+		if err := applyRecordsTx(tx, recs); err != nil {
+			return fmt.Errorf("replay journal: %w", err)
 		}
 		if k, _ := tx.Bucket(bucketAttempts).Cursor().Last(); k != nil {
 			s.ids.last = idFromKey(k)
@@ -110,14 +216,40 @@ func (s *Store) init() error {
 		recovered, err = recoverTx(tx, time.Now())
 		return err
 	})
+	if err == nil {
+		err = journal.emptyBoth()
+	}
 	if err != nil {
+		journal.close()
 		return fmt.Errorf("jobs: open %s: %w", s.path, err)
+	}
+	s.journal, s.group.journal = journal, journal
+	if len(recs) > 0 {
+		s.log.Info("jobs: replayed the journal the last process left", "db", s.path, "records", len(recs))
 	}
 	for _, id := range recovered {
 		s.log.Warn("jobs: attempt was running when the last process stopped; marked interrupted",
 			"db", s.path, "attempt", id.String())
 	}
 	return nil
+}
+
+// journalID reads the id that ties journal files to this database, or
+// makes a new one (stored false) for a database that has none yet.
+func (s *Store) journalID() (id dbID, stored bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			if v := meta.Get(metaJournalID); len(v) == len(id) {
+				copy(id[:], v)
+				stored = true
+			}
+		}
+		return nil
+	})
+	if err == nil && !stored {
+		_, err = rand.Read(id[:])
+	}
+	return id, stored, err
 }
 
 // recoverTx marks every running attempt interrupted and releases every
@@ -172,9 +304,33 @@ func recoverTx(tx *bolt.Tx, now time.Time) ([]ID, error) {
 // Path is the file this store was opened from.
 func (s *Store) Path() string { return s.path }
 
-// Close releases the file and its lock.
+// Close copies the journal into bbolt, empties it, and releases the file
+// and its lock. Writes must have returned before Close is called. Closing
+// twice returns the first Close's result.
 func (s *Store) Close() error {
+	s.closing.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Store) close() error {
+	var errs []error
+	if s.journal != nil {
+		close(s.stop)
+		<-s.stopped
+		err := s.flush(context.Background())
+		if err == nil {
+			err = s.journal.emptyBoth()
+		}
+		if err != nil {
+			// The records stay in the journal; the next Open replays them.
+			errs = append(errs, err)
+		}
+		errs = append(errs, s.journal.close())
+	}
 	if err := s.db.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("jobs: close %s: %w", s.path, err)
 	}
 	return nil
