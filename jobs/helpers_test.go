@@ -86,3 +86,19 @@ func record(t testing.TB, s *Store, a *Attempt, r Result) {
 		t.Fatalf("Finish: %v", err)
 	}
 }
+
+// recordFrom records a (Begin, then Finish with result r) from any
+// goroutine: it reports a failure with t.Error and returns false.
+func recordFrom(t testing.TB, s *Store, a *Attempt, r Result) bool {
+	ctx := context.Background()
+	if err := s.Begin(ctx, a); err != nil {
+		t.Error(err)
+		return false
+	}
+	a.Result = r
+	if err := s.Finish(ctx, a); err != nil {
+		t.Error(err)
+		return false
+	}
+	return true
+}
