@@ -47,10 +47,13 @@ func applyRecordsTx(tx *bolt.Tx, recs []journalRecord) error {
 				}
 			}
 		}
+		value, err := compressValue(r.id, value)
+		if err != nil {
+			return err
+		}
 		if err := putEncoded(tx, r.id, oldUID, r.uid, value); err != nil {
 			return fmt.Errorf("jobs: apply %s: %w", r.id, err)
 		}
-		var err error
 		if r.kind == recordFinish {
 			err = running.Delete(key)
 		} else {

@@ -35,6 +35,16 @@ var jsonBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // encodeAttempt returns a's stored value, a new slice the caller owns.
 func encodeAttempt(a *Attempt) ([]byte, error) {
+	raw, err := encodeAttemptJSON(a)
+	if err != nil {
+		return nil, err
+	}
+	return compressValue(a.ID, raw)
+}
+
+// encodeAttemptJSON returns a's value uncompressed (a valid stored value
+// too), a new slice the caller owns.
+func encodeAttemptJSON(a *Attempt) ([]byte, error) {
 	bp := jsonBufs.Get().(*[]byte)
 	defer jsonBufs.Put(bp)
 	raw, ok := appendAttemptJSON((*bp)[:0], a)
@@ -45,8 +55,14 @@ func encodeAttempt(a *Attempt) ([]byte, error) {
 			return nil, fmt.Errorf("jobs: encode attempt %s: %w", a.ID, err)
 		}
 	}
-	if len(raw) < compressMin {
-		return bytes.Clone(raw), nil
+	return bytes.Clone(raw), nil
+}
+
+// compressValue turns a plain JSON value into its stored form: compressed
+// when long enough to gain (see compressMin), else as it is.
+func compressValue(id ID, raw []byte) ([]byte, error) {
+	if len(raw) < compressMin || raw[0] == codecFlate {
+		return raw, nil
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(raw)/4 + 64)
@@ -55,10 +71,10 @@ func encodeAttempt(a *Attempt) ([]byte, error) {
 	defer flateWriters.Put(w)
 	w.Reset(&buf)
 	if _, err := w.Write(raw); err != nil {
-		return nil, fmt.Errorf("jobs: compress attempt %s: %w", a.ID, err)
+		return nil, fmt.Errorf("jobs: compress attempt %s: %w", id, err)
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("jobs: compress attempt %s: %w", a.ID, err)
+		return nil, fmt.Errorf("jobs: compress attempt %s: %w", id, err)
 	}
 	return buf.Bytes(), nil
 }

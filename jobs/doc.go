@@ -14,7 +14,8 @@
 // (PATH.journal0 and PATH.journal1, one fdatasync shared by every writer
 // waiting; journal.go, wal.go), and a background round copies the records
 // into bbolt ten times a second in one commit, then empties the journal
-// file. Every read, reservation and backup first copies what is pending,
+// file. Records hold plain JSON; the round compresses it (codec.go), so the
+// costly part of encoding is off the writers' path. Every read, reservation and backup first copies what is pending,
 // so readers see each write that returned. Open replays whatever a dead
 // process left in the journal, before marking running attempts
 // interrupted; a clean Close leaves the journal empty. Serial reservations

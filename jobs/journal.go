@@ -71,7 +71,7 @@ type journalRecord struct {
 	flags byte
 	id    ID
 	uid   string
-	value []byte // the encoded attempt, as the attempts bucket stores it
+	value []byte // the attempt as plain JSON; compressed on its way into bbolt
 }
 
 func (r *journalRecord) valid() error {

@@ -445,3 +445,33 @@ func TestApplySettlesReservationsFinishDidNotList(t *testing.T) {
 		t.Fatalf("serials %+v, want %d committed", got.Serials, n)
 	}
 }
+
+// Writers journal plain JSON; what lands in bbolt is the compressed form.
+func TestAppliedValuesAreCompressed(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "a.db"), neverApply())
+	a := realisticAttempt(1, "c0ffee")
+	if !recordFrom(t, s, a, Pass) {
+		t.FailNow()
+	}
+	s.journal.mu.Lock()
+	journaled := s.journal.pending[1].value
+	s.journal.mu.Unlock()
+	if journaled[0] != '{' {
+		t.Fatalf("journal holds %q..., want plain JSON", journaled[:8])
+	}
+	if err := s.flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	s.db.View(func(tx *bolt.Tx) error {
+		stored = bytes.Clone(tx.Bucket(bucketAttempts).Get(a.ID.key()))
+		return nil
+	})
+	if len(stored) == 0 || stored[0] != codecFlate || len(stored) >= len(journaled)/2 {
+		t.Fatalf("stored value of %d bytes (first %#x) for %d bytes of JSON: not compressed", len(stored), stored[:1], len(journaled))
+	}
+	got, err := s.Get(context.Background(), a.ID)
+	if err != nil || got.Result != Pass || len(got.Steps) != len(a.Steps) {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+}

@@ -30,7 +30,7 @@ func (s *Store) Begin(ctx context.Context, a *Attempt) error {
 	}
 	a.Result, a.Ended, a.Serials = Running, time.Time{}, nil
 	a.ID = s.ids.next(a.Started)
-	v, err := encodeAttempt(a)
+	v, err := encodeAttemptJSON(a)
 	if err == nil {
 		s.running.begin(a.ID)
 		if err = s.journal.append(&journalRecord{kind: recordBegin, id: a.ID, uid: a.UnitUID, value: v}); err != nil {
@@ -60,7 +60,7 @@ func (s *Store) Checkpoint(ctx context.Context, a *Attempt) error {
 		return fmt.Errorf("jobs: checkpoint: %w", s.notRunning(ctx, a.ID))
 	}
 	a.Serials = nil
-	v, err := encodeAttempt(a)
+	v, err := encodeAttemptJSON(a)
 	if err == nil {
 		err = s.journal.append(&journalRecord{kind: recordCheckpoint, id: a.ID, uid: a.UnitUID, value: v})
 	}
@@ -100,7 +100,7 @@ func (s *Store) Finish(ctx context.Context, a *Attempt) error {
 	}
 	var v []byte
 	if err == nil {
-		v, err = encodeAttempt(a)
+		v, err = encodeAttemptJSON(a)
 	}
 	if err == nil {
 		r := journalRecord{kind: recordFinish, id: a.ID, uid: a.UnitUID, value: v}
@@ -168,7 +168,7 @@ func putTx(tx *bolt.Tx, a *Attempt) error {
 		}
 		oldUID = old.UnitUID
 	}
-	v, err := encodeAttempt(a)
+	v, err := encodeAttemptJSON(a)
 	if err != nil {
 		return err
 	}
