@@ -87,6 +87,9 @@ func (r *journalRecord) valid() error {
 	if len(r.value) == 0 {
 		return errors.New("record without an attempt value")
 	}
+	if n := payloadFixedSize + len(r.uid) + len(r.value); n > maxPayload {
+		return fmt.Errorf("record of %d bytes (at most %d)", n, maxPayload)
+	}
 	return nil
 }
 

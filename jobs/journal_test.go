@@ -475,3 +475,85 @@ func TestAppliedValuesAreCompressed(t *testing.T) {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
 }
+
+// A file a round could not empty holds older records than the active one,
+// so it must be emptied first: were Close to empty the newer file and then
+// fail on the older one (or lose power in between), the next Open would
+// replay only the older records, and a running attempt would lose its
+// checkpoint (UID, steps).
+func TestEmptyingGoesOldestFileFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	s := openTest(t, path, neverApply())
+	ctx := context.Background()
+	a := begin(t, s) // lands in the active file
+	s.journal.files[s.journal.active].f.Close()
+	if err := s.applyRound(); err == nil {
+		t.Fatal("a round emptied a closed file")
+	}
+	a.UnitUID, a.Steps = "c0ffee", realisticAttempt(0, "").Steps[:3]
+	if err := s.Checkpoint(ctx, a); err != nil { // lands in the other file
+		t.Fatal(err)
+	}
+	if err := s.Close(); err == nil {
+		t.Fatal("Close could not empty a file and said nothing")
+	}
+	s2 := openTest(t, path, Options{})
+	got, err := s2.Get(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Result != Interrupted || got.UnitUID != "c0ffee" || len(got.Steps) != 3 {
+		t.Errorf("after reopening: %s, uid %q, %d steps; want interrupted, c0ffee, 3 steps", got.Result, got.UnitUID, len(got.Steps))
+	}
+}
+
+// A batch queued behind one whose write failed must fail too: written
+// after the hole the failed one may leave, it would never be replayed.
+func TestFailedBatchFailsTheBatchBehindIt(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "a.db"), neverApply())
+	ctx := context.Background()
+	inWrite, release := make(chan struct{}), make(chan struct{})
+	writes := 0
+	s.journal.beforeWrite = func() error {
+		writes++
+		if writes == 1 {
+			close(inWrite)
+			<-release
+			return errors.New("no space left on device")
+		}
+		return nil
+	}
+	first := make(chan error, 1)
+	go func() { first <- s.Begin(ctx, &Attempt{Recipe: "r"}) }()
+	<-inWrite
+	second := make(chan error, 1)
+	go func() { second <- s.Begin(ctx, &Attempt{Recipe: "r"}) }()
+	for queued := false; !queued; time.Sleep(time.Millisecond) {
+		s.journal.mu.Lock()
+		queued = len(s.journal.next.recs) > 0
+		s.journal.mu.Unlock()
+	}
+	close(release)
+	if err := <-first; !errors.Is(err, errJournal) {
+		t.Errorf("the failed batch's Begin: %v", err)
+	}
+	if err := <-second; !errors.Is(err, errJournal) {
+		t.Errorf("the Begin queued behind it: %v, want the journal's error", err)
+	}
+	if writes != 1 {
+		t.Errorf("%d batch writes, want only the failed one", writes)
+	}
+}
+
+// A record the reader would refuse (over maxPayload) is refused when it
+// is written, instead of being acknowledged and lost at replay with every
+// record behind it.
+func TestOversizedRecordIsRefused(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "a.db"), neverApply())
+	err := s.journal.append(&journalRecord{kind: recordCheckpoint, id: 1, value: make([]byte, maxPayload)})
+	if err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Fatalf("append of an oversized record: %v", err)
+	}
+	a := begin(t, s) // the journal still works
+	finish(t, s, a, Pass)
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -134,7 +135,7 @@ func openRecovered(path string, opts Options) (*Store, error) {
 		if err := ws.Close(); err != nil {
 			return nil, err
 		}
-	case errors.Is(err, fs.ErrPermission):
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
 		opts.Logger.Warn("jobs: the last writer of this database stopped without closing it and it cannot be recovered from here (read-only file): attempts it was recording read as running or are missing",
 			"db", path, "err", err)
 	default:

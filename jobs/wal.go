@@ -33,6 +33,9 @@ import (
 type wal struct {
 	noSync bool
 	id     dbID // written into every header
+	// beforeWrite, when set (tests), runs before each batch is written;
+	// an error from it stands for a failed write.
+	beforeWrite func() error
 
 	mu      sync.Mutex
 	files   [2]*journalFile
@@ -92,6 +95,9 @@ var errJournal = errors.New("jobs: journal write failed; reopen the store")
 
 // append makes r durable in the journal and queues it for bbolt.
 func (w *wal) append(r *journalRecord) error {
+	if err := r.valid(); err != nil {
+		return fmt.Errorf("jobs: journal: %w", err)
+	}
 	w.mu.Lock()
 	if w.err != nil {
 		err := w.err
@@ -125,6 +131,16 @@ func (w *wal) lead() {
 	w.mu.Lock()
 	b := w.next
 	w.next = newWalBatch()
+	if w.err != nil {
+		// A batch queued behind a failed one must not be written after
+		// the hole that one may have left: fail it too.
+		b.err = w.err
+		close(b.done)
+		w.writing = false
+		w.idle.Broadcast()
+		w.mu.Unlock()
+		return
+	}
 	jf := w.files[w.active]
 	off := jf.off
 	jf.off += int64(len(b.buf))
@@ -132,7 +148,13 @@ func (w *wal) lead() {
 	w.mu.Unlock()
 
 	setFrameGens(b.buf, jf.gen)
-	err := w.writeSync(jf, b.buf, off)
+	var err error
+	if w.beforeWrite != nil {
+		err = w.beforeWrite()
+	}
+	if err == nil {
+		err = w.writeSync(jf, b.buf, off)
+	}
 	buf := b.buf
 	b.buf = nil
 	batchBufs.Put(&buf)
@@ -262,8 +284,15 @@ func (w *wal) emptyBoth() error {
 		w.idle.Wait()
 	}
 	w.mu.Unlock()
-	for _, i := range []int{w.active, 1 - w.active} {
-		if err := w.empty(w.files[i]); err != nil {
+	// Older records first: if the second fails or power is cut between
+	// the two, what is left is the newer file, whose replay ends in the
+	// state bbolt holds; the older file alone would roll attempts back.
+	order := []*journalFile{w.files[0], w.files[1]}
+	if order[1].gen < order[0].gen {
+		order[0], order[1] = order[1], order[0]
+	}
+	for _, jf := range order {
+		if err := w.empty(jf); err != nil {
 			return err
 		}
 	}
@@ -324,7 +353,7 @@ func openJournal(path string, id dbID, noSync bool, log *slog.Logger) (*wal, []j
 		if err != nil {
 			return fail(fmt.Errorf("jobs: open journal: %w", err))
 		}
-		w.files[i] = &journalFile{f: f, path: p}
+		w.files[i] = &journalFile{f: f, path: p, gen: gen} // emptyBoth goes by age
 		if len(data) < journalPrealloc {
 			created = created || len(data) == 0
 			if err := zeroFill(f, int64(len(data)), journalPrealloc); err != nil {
