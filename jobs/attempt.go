@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Result is how an attempt or a step ended.
@@ -75,6 +76,43 @@ type LogLine struct {
 	Time  time.Time  `json:"t"`
 	Level slog.Level `json:"level"`
 	Msg   string     `json:"msg"`
+}
+
+// A step keeps at most MaxStepLogLines lines of at most MaxLogMsgBytes
+// each: a step that logs in a loop (a poll, a retry storm) must not grow
+// its attempt past what the store takes (64 MiB a record). The record
+// keeps the first lines and says how many more there were.
+const (
+	MaxStepLogLines = 1000
+	MaxLogMsgBytes  = 4096
+)
+
+// AddLog appends one line within the limits above. Once the step has
+// MaxStepLogLines-1 lines, its last line counts the lines not recorded,
+// with the time and level of the latest (the most severe level seen).
+func (s *Step) AddLog(l LogLine) {
+	if len(l.Msg) > MaxLogMsgBytes {
+		cut := MaxLogMsgBytes
+		for cut > 0 && !utf8.RuneStart(l.Msg[cut]) {
+			cut--
+		}
+		l.Msg = l.Msg[:cut] + fmt.Sprintf(" … (%d bytes cut)", len(l.Msg)-cut)
+	}
+	switch {
+	case len(s.Log) < MaxStepLogLines-1:
+		s.Log = append(s.Log, l)
+	case len(s.Log) == MaxStepLogLines-1:
+		s.Log = append(s.Log, LogLine{Time: l.Time, Level: l.Level, Msg: droppedLines(1)})
+	default:
+		last := &s.Log[len(s.Log)-1]
+		var n int
+		fmt.Sscanf(last.Msg, "%d", &n)
+		last.Time, last.Level, last.Msg = l.Time, max(last.Level, l.Level), droppedLines(n+1)
+	}
+}
+
+func droppedLines(n int) string {
+	return fmt.Sprintf("%d more log lines not recorded (a step keeps %d)", n, MaxStepLogLines-1)
 }
 
 // Serial is a unit serial number reserved for an attempt. State is

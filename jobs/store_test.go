@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestOpenLocking(t *testing.T) {
@@ -177,5 +180,34 @@ func TestIDsContinueAfterReopen(t *testing.T) {
 	}
 	if a.ID <= future.ID {
 		t.Errorf("id after reopen %v not above %v", a.ID, future.ID)
+	}
+}
+
+func TestStepLogIsBounded(t *testing.T) {
+	var st Step
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range MaxStepLogLines + 500 {
+		level := slog.LevelInfo
+		if i == MaxStepLogLines+10 {
+			level = slog.LevelError
+		}
+		st.AddLog(LogLine{Time: t0.Add(time.Duration(i) * time.Second), Level: level, Msg: fmt.Sprint("poll ", i)})
+	}
+	if len(st.Log) != MaxStepLogLines {
+		t.Fatalf("%d lines kept, want %d", len(st.Log), MaxStepLogLines)
+	}
+	if st.Log[MaxStepLogLines-2].Msg != fmt.Sprint("poll ", MaxStepLogLines-2) {
+		t.Errorf("last kept line %q", st.Log[MaxStepLogLines-2].Msg)
+	}
+	last := st.Log[MaxStepLogLines-1]
+	if !strings.HasPrefix(last.Msg, "501 more log lines not recorded") || last.Level != slog.LevelError ||
+		!last.Time.Equal(t0.Add(time.Duration(MaxStepLogLines+499)*time.Second)) {
+		t.Errorf("summary line %+v", last)
+	}
+	long := "a" + strings.Repeat("é", MaxLogMsgBytes) // the cut at MaxLogMsgBytes falls inside a rune
+	var one Step
+	one.AddLog(LogLine{Msg: long})
+	if m := one.Log[0].Msg; len(m) > MaxLogMsgBytes+40 || !utf8.ValidString(m) || !strings.Contains(m, "bytes cut)") {
+		t.Errorf("long line kept as %d bytes, valid UTF-8 %v", len(m), utf8.ValidString(m))
 	}
 }

@@ -187,7 +187,7 @@ func (st *attemptState) runStep(ctx context.Context, s Step) jobs.Step {
 		sctx, cancel := context.WithTimeout(ctx, s.Timeout)
 		sctx = targets.WithLog(sctx, func(level slog.Level, msg string) {
 			st.mu.Lock()
-			rec.Log = append(rec.Log, jobs.LogLine{Time: r.now(), Level: level, Msg: msg})
+			rec.AddLog(jobs.LogLine{Time: r.now(), Level: level, Msg: msg})
 			st.mu.Unlock()
 			r.emit(Event{Kind: StepLog, Step: s.Index, Action: s.Action, Level: level, Msg: msg})
 		})
@@ -207,7 +207,7 @@ func (st *attemptState) runStep(ctx context.Context, s Step) jobs.Step {
 		if try <= s.Retries {
 			targets.Logf(targets.WithLog(ctx, func(level slog.Level, msg string) {
 				st.mu.Lock()
-				rec.Log = append(rec.Log, jobs.LogLine{Time: r.now(), Level: level, Msg: msg})
+				rec.AddLog(jobs.LogLine{Time: r.now(), Level: level, Msg: msg})
 				st.mu.Unlock()
 			}), slog.LevelWarn, "try %d failed: %v; retrying", try, err)
 		}
@@ -247,7 +247,7 @@ func (st *attemptState) connect(ctx context.Context) jobs.Step {
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	cctx = targets.WithLog(cctx, func(level slog.Level, msg string) {
-		rec.Log = append(rec.Log, jobs.LogLine{Time: r.now(), Level: level, Msg: msg})
+		rec.AddLog(jobs.LogLine{Time: r.now(), Level: level, Msg: msg})
 	})
 	sess, err := r.Connect(cctx)
 	cancel()
