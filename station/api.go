@@ -89,8 +89,8 @@ func probeView(f discover.Found) ProbeView {
 //
 // today counts attempts started since local midnight (yield = pass /
 // finished attempts, aborted ones excluded); first_pass_yield is the share
-// of boards that passed on the first attempt of their cycle since the
-// station started; units_per_hour counts passes in the last hour. Yields
+// of boards that passed on their first attempt (retries and retests of
+// the same UID excluded) since the station started; units_per_hour counts passes in the last hour. Yields
 // are null when there is nothing to divide.
 type Stats struct {
 	Cycles         int64       `json:"cycles"`

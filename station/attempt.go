@@ -120,7 +120,7 @@ func (w *worker) attempt(ctx context.Context, c *cycle, try int) *jobs.Attempt {
 			w.st.log.Error("station: attempt not fully recorded", "slot", w.cfg.Name, "err", o.err)
 		}
 	}
-	w.st.observe(w, a, try == 0)
+	w.st.observe(ctx, w, a, try == 0)
 	return a
 }
 

@@ -1,6 +1,7 @@
 package station
 
 import (
+	"context"
 	"time"
 
 	"github.com/flashstation/flashstation/fixtures"
@@ -138,8 +139,9 @@ func (s *Station) Unassigned() []ProbeView {
 // Events subscribes to slot and cycle events; cancel must be called.
 func (s *Station) Events() (<-chan Message, func()) { return s.events.subscribe() }
 
-// observe feeds metrics from a finished attempt.
-func (s *Station) observe(w *worker, a *jobs.Attempt, firstTry bool) {
+// observe feeds metrics from a finished attempt. firstTry is whether it
+// was the first try of its cycle (not a retry).
+func (s *Station) observe(ctx context.Context, w *worker, a *jobs.Attempt, firstTry bool) {
 	m := s.m
 	r := w.cfg.Recipe
 	m.attempts.WithLabelValues(string(a.Result), r.Name, w.cfg.Name).Inc()
@@ -158,7 +160,32 @@ func (s *Station) observe(w *worker, a *jobs.Attempt, firstTry bool) {
 			m.serials.WithLabelValues(sn.Series).Inc()
 		}
 	}
-	if firstTry && a.Result != jobs.Aborted {
+	if firstTry && a.Result != jobs.Aborted && s.firstOfUnit(ctx, a) {
 		m.firstTry(r.Name, a.Result == jobs.Pass)
 	}
+}
+
+// firstOfUnit reports whether a is the first attempt to judge its board:
+// none recorded before it on the same UID, aborted ones aside. A board
+// that failed, was reseated and passed on the next press is a retest, not
+// a first pass. Without a UID (the attempt stopped before read-id) it
+// cannot tell and counts the attempt as first.
+func (s *Station) firstOfUnit(ctx context.Context, a *jobs.Attempt) bool {
+	if a.UnitUID == "" {
+		return true
+	}
+	// Only attempts started before this one: usually none, so nothing is
+	// decoded.
+	earlier, err := s.opts.Store.Query(ctx, jobs.Filter{UID: a.UnitUID, Until: a.ID.Time()})
+	if err != nil {
+		s.log.Warn("station: cannot tell whether this is the unit's first attempt; counted as first",
+			"unit", a.UnitUID, "err", err)
+		return true
+	}
+	for _, e := range earlier {
+		if e.Result != jobs.Aborted {
+			return false
+		}
+	}
+	return true
 }

@@ -146,6 +146,9 @@ type rigOpts struct {
 	realDrv  bool // open probes through the real drivers instead of fakeProbe
 	noSync   bool
 	slots    int // only the first n probes get a slot (0: all)
+	// sameBoard keeps one board (UID) on each probe: a new cycle retests
+	// it instead of seeing a fresh one.
+	sameBoard bool
 }
 
 func newRig(tb testing.TB, o rigOpts) *rig {
@@ -176,6 +179,9 @@ func newRig(tb testing.TB, o rigOpts) *rig {
 			serial := p.Identity().Serial
 			n := r.boards.Add(1)
 			uid := []byte(fmt.Sprintf("%04d%08d", len(serial), n))
+			if o.sameBoard {
+				uid = []byte(hex.EncodeToString([]byte(serial))[:12])
+			}
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			for name, b := range r.behave {

@@ -56,7 +56,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flashstation_attempts_total",
 			Help: "Attempts finished, by result (pass, fail, error, aborted), recipe and slot."}, []string{"result", "recipe", "slot"}),
 		firstAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flashstation_first_attempts_total",
-			Help: "First attempts of a cycle on a board (retries excluded), by recipe and whether they passed."}, []string{"recipe", "passed"}),
+			Help: "First attempts on a board (none recorded before on its UID; retries and retests excluded), by recipe and whether they passed."}, []string{"recipe", "passed"}),
 		firstPassYield: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "flashstation_first_pass_yield_ratio",
 			Help: "Share of boards that passed on their first attempt since the station started, by recipe."}, []string{"recipe"}),
 		stepDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "flashstation_step_duration_seconds",

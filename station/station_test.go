@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,5 +253,70 @@ func TestUnassignedProbes(t *testing.T) {
 	r.waitFor(t, "unassigned", func() bool { return len(r.st.Unassigned()) == 1 })
 	if u := r.st.Unassigned()[0]; u.Kind != "stlink-v3" || u.Port != "usb:1-1.2" {
 		t.Errorf("unassigned %+v", u)
+	}
+}
+
+// A board that fails, is reseated and passes on the next press was
+// retested: first-pass yield counts its first attempt only.
+func TestFirstPassYieldCountsARetestedBoardOnce(t *testing.T) {
+	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8", sameBoard: true})
+	probe := r.fx.Slots[0].Probe.Serial()
+	var tries atomic.Int64
+	r.setBehave(probe, func(ctx context.Context, op string) error {
+		if op == "program" && tries.Add(1) == 1 {
+			return errors.New("flash write failed at 0x08000400")
+		}
+		return nil
+	})
+	r.cycle(t)
+	r.cycle(t)
+	list := allAttempts(t, r)
+	if len(list) != 2 || list[0].Result != jobs.Fail || list[1].Result != jobs.Pass || list[0].UnitUID != list[1].UnitUID {
+		t.Fatalf("attempts: %d, want a fail then a pass of one unit", len(list))
+	}
+	expected := `
+# HELP flashstation_first_pass_yield_ratio Share of boards that passed on their first attempt since the station started, by recipe.
+# TYPE flashstation_first_pass_yield_ratio gauge
+flashstation_first_pass_yield_ratio{recipe="bluepill"} 0
+`
+	if err := testutil.GatherAndCompare(r.reg, strings.NewReader(expected), "flashstation_first_pass_yield_ratio"); err != nil {
+		t.Error(err)
+	}
+	if got := testutil.ToFloat64(r.st.m.firstAttempts.WithLabelValues("bluepill", "false")); got != 1 {
+		t.Errorf("first attempts that failed: %v, want 1", got)
+	}
+	st, err := r.st.Stats(context.Background())
+	if err != nil || st.FirstPassYield == nil || *st.FirstPassYield != 0 {
+		t.Errorf("stats first-pass yield %v, %v; want 0", st.FirstPassYield, err)
+	}
+}
+
+// An aborted attempt judged nothing: the board's next attempt is its first.
+func TestFirstPassYieldIgnoresAnAbortedAttempt(t *testing.T) {
+	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8", sameBoard: true})
+	probe := r.fx.Slots[0].Probe.Serial()
+	var tries atomic.Int64
+	inProgram := make(chan struct{})
+	r.setBehave(probe, func(ctx context.Context, op string) error {
+		if op == "program" && tries.Add(1) == 1 {
+			close(inProgram)
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	})
+	if res := r.st.Cycle("api"); !res.Started {
+		t.Fatal(res)
+	}
+	<-inProgram
+	r.st.Abort("")
+	r.waitFor(t, "cycle end", r.st.Idle)
+	r.cycle(t)
+	list := allAttempts(t, r)
+	if len(list) != 2 || list[0].Result != jobs.Aborted || list[1].Result != jobs.Pass {
+		t.Fatalf("attempts: %d, want an aborted one then a pass", len(list))
+	}
+	if got := testutil.ToFloat64(r.st.m.firstAttempts.WithLabelValues("bluepill", "true")); got != 1 {
+		t.Errorf("first attempts that passed: %v, want 1", got)
 	}
 }
