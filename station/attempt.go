@@ -38,6 +38,9 @@ func (w *worker) attempt(ctx context.Context, c *cycle, try int) *jobs.Attempt {
 		return w.recordUnstarted(ctx, "", errProbeGone)
 	}
 	w.cancel = cancel
+	if w.aborted != nil { // aborted after the press, before this try began
+		cancel(w.aborted)
+	}
 	w.view.State, w.view.Reason, w.view.Detail, w.view.UnitUID, w.view.Step, w.view.StepIndex, w.view.Progress = StateRunning, "", "", "", "", 0, 0
 	w.view.Try = try + 1
 	if c != nil {
@@ -97,7 +100,18 @@ func (w *worker) attempt(ctx context.Context, c *cycle, try int) *jobs.Attempt {
 				<-done
 				w.mu.Lock()
 				w.stuck = false
+				if !w.busy { // ready again: show what the slot is now
+					switch {
+					case w.found != nil && w.problem == "":
+						w.view.State, w.view.Reason = StateIdle, ""
+					case w.problem != "":
+						w.view.State, w.view.Reason = StateError, w.problem
+					default:
+						w.view.State, w.view.Reason = StateAbsent, "probe disconnected"
+					}
+				}
 				w.mu.Unlock()
+				w.publish()
 				w.st.log.Warn("station: hung attempt returned", "slot", w.cfg.Name)
 			}()
 			o.panicked = fmt.Errorf("slot hung: no answer %s after the attempt ended (%v)", w.st.opts.HangGrace, context.Cause(actx))
@@ -114,6 +128,10 @@ func (w *worker) attempt(ctx context.Context, c *cycle, try int) *jobs.Attempt {
 	case o.panicked != nil:
 		w.st.log.Error("station: attempt failed inside the station", "slot", w.cfg.Name, "err", o.panicked)
 		a = rec.abandon(ctx, f.Serial, o.panicked)
+	case o.err != nil && !rec.started():
+		// The store refused the attempt's start: nothing is recorded, but
+		// the slot and the metrics still say why.
+		a = rec.abandon(ctx, f.Serial, o.err)
 	default:
 		a = rec.final()
 		if o.err != nil {
@@ -177,12 +195,24 @@ type recorder struct {
 }
 
 func (r *recorder) Begin(ctx context.Context, a *jobs.Attempt) error {
-	err := r.inner.Begin(ctx, a)
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return errors.New("station: the attempt was already ended as hung")
+	}
+	// Record the start even when the attempt was cancelled a moment ago
+	// (abort, unplug, stop): the executor ends it at once, and the store
+	// holds it either way.
+	err := r.inner.Begin(context.WithoutCancel(ctx), a)
 	r.begun = err == nil
 	r.last = copyAttempt(a)
-	r.mu.Unlock()
 	return err
+}
+
+func (r *recorder) started() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.begun
 }
 
 func (r *recorder) Checkpoint(ctx context.Context, a *jobs.Attempt) error {
@@ -249,6 +279,9 @@ func (r *recorder) abandon(ctx context.Context, serial string, cause error) *job
 		a.FailedStep = "open probe"
 	}
 	a.Result, a.Error, a.Ended = jobs.Error, cause.Error(), w.st.opts.Now()
+	if errors.Is(cause, errAborted) {
+		a.Result = jobs.Aborted
+	}
 	r.finished, r.last = true, a
 	if err := r.inner.Finish(context.WithoutCancel(ctx), a); err != nil {
 		w.st.log.Error("station: cannot record the attempt's end", "slot", w.cfg.Name, "err", err)

@@ -61,8 +61,10 @@ func (s *Station) Cycle(source string) CycleResult {
 	}
 	c := &cycle{id: s.cycles + 1, source: source, started: time.Now(), results: map[jobs.Result]int{}}
 	// Claim under the station lock, so two presses cannot both start.
+	var claimed []*worker
 	for _, w := range s.workers {
-		if w.claim(c) {
+		if w.claim() {
+			claimed = append(claimed, w)
 			c.slots = append(c.slots, w.cfg.Name)
 		}
 	}
@@ -73,9 +75,14 @@ func (s *Station) Cycle(source string) CycleResult {
 	c.remaining = len(c.slots)
 	s.cycles++
 	s.cycle = c
+	// "started" goes out before any worker can publish its slot or the
+	// cycle's end.
+	s.events.publish("cycle", CycleEvent{Cycle: c.id, State: "started", Source: source, Slots: c.slots, Started: c.started})
+	for _, w := range claimed {
+		w.start <- c // buffered 1, empty while the slot was not busy
+	}
 	s.mu.Unlock()
 	s.m.cycles.Inc()
-	s.events.publish("cycle", CycleEvent{Cycle: c.id, State: "started", Source: source, Slots: c.slots, Started: c.started})
 	return CycleResult{Started: true, Cycle: c.id, Slots: c.slots}
 }
 

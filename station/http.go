@@ -38,6 +38,19 @@ func (s *Station) Handler(gatherer prometheus.Gatherer) http.Handler {
 	// The whole database: token-protected like the mutating endpoints.
 	mux.HandleFunc("GET /api/backup", s.mutating(s.getBackup))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	// Unknown API paths and wrong methods answer in JSON like the rest.
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, p := mux.Handler(probe); p != "/api/" && p != "GET /" {
+				w.Header().Set("Allow", m)
+				httpError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: this endpoint takes %s", r.Method, r.URL.Path, m))
+				return
+			}
+		}
+		httpError(w, http.StatusNotFound, "no API endpoint "+r.URL.Path+" (see /api/slots, /api/events, /api/cycle, /api/abort, /api/stats, /api/units/{uid}, /api/attempts)")
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	if s.opts.Page != nil {
 		mux.Handle("GET /", http.FileServerFS(s.opts.Page))
@@ -119,7 +132,9 @@ func (s *Station) postAbort(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(strings.TrimSpace(string(data))) > 0 {
-		if err := json.Unmarshal(data, &body); err != nil {
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
 			httpError(w, http.StatusBadRequest, "body must be JSON such as {\"slot\": \"A1\"}: "+err.Error())
 			return
 		}

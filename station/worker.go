@@ -36,7 +36,8 @@ type worker struct {
 	problem  string // why a present probe cannot be used
 	busy     bool   // claimed by a cycle or running
 	cancel   context.CancelCauseFunc
-	stuck    bool // a hung attempt still holds the probe
+	stuck    bool  // a hung attempt still holds the probe
+	aborted  error // an abort while busy: no further try this cycle
 	lastPct  int
 	lastSent time.Time
 }
@@ -81,16 +82,15 @@ func (w *worker) setProbe(f *discover.Found, problem string) {
 	}
 }
 
-// claim marks the slot taken by cycle c when it is ready: a probe present
-// and usable, nothing running, nothing hung.
-func (w *worker) claim(c *cycle) bool {
+// claim marks the slot taken when it is ready: a probe present and usable,
+// nothing running, nothing hung. The caller then sends the cycle on start.
+func (w *worker) claim() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.found == nil || w.problem != "" || w.busy || w.stuck {
 		return false
 	}
 	w.busy = true
-	w.start <- c
 	return true
 }
 
@@ -152,7 +152,7 @@ func (w *worker) runSlot(ctx context.Context, c *cycle) *jobs.Attempt {
 	var last *jobs.Attempt
 	for try := 0; ; try++ {
 		last = w.attempt(ctx, c, try)
-		if ctx.Err() != nil || try >= w.cfg.Retries || !slices.Contains(w.cfg.RetryOn, last.Result) || !w.usable() {
+		if ctx.Err() != nil || try >= w.cfg.Retries || !slices.Contains(w.cfg.RetryOn, last.Result) || !w.usable() || w.abortedRun() {
 			break
 		}
 	}
@@ -161,6 +161,12 @@ func (w *worker) runSlot(ctx context.Context, c *cycle) *jobs.Attempt {
 	}
 	w.finish(last)
 	return last
+}
+
+func (w *worker) abortedRun() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.aborted != nil
 }
 
 func (w *worker) usable() bool {
@@ -180,6 +186,7 @@ func (w *worker) finish(a *jobs.Attempt) {
 	w.mu.Lock()
 	w.busy = false
 	w.cancel = nil
+	w.aborted = nil
 	w.view.Reason, w.view.Detail = plainReason(a), reason(a)
 	switch {
 	case w.stuck:
@@ -260,13 +267,17 @@ func (w *worker) publish() {
 	w.st.events.publish("slot", v)
 }
 
-// abort cancels the running attempt, if any.
+// abort cancels the slot's run, if any: the attempt under way, and every
+// try not begun yet (claimed by a press, or a retry to come).
 func (w *worker) abort(cause error) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.cancel == nil {
+	if !w.busy {
 		return false
 	}
-	w.cancel(cause)
+	w.aborted = cause
+	if w.cancel != nil {
+		w.cancel(cause)
+	}
 	return true
 }
