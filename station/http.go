@@ -38,19 +38,6 @@ func (s *Station) Handler(gatherer prometheus.Gatherer) http.Handler {
 	// The whole database: token-protected like the mutating endpoints.
 	mux.HandleFunc("GET /api/backup", s.mutating(s.getBackup))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-	// Unknown API paths and wrong methods answer in JSON like the rest.
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, p := mux.Handler(probe); p != "/api/" && p != "GET /" {
-				w.Header().Set("Allow", m)
-				httpError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: this endpoint takes %s", r.Method, r.URL.Path, m))
-				return
-			}
-		}
-		httpError(w, http.StatusNotFound, "no API endpoint "+r.URL.Path+" (see /api/slots, /api/events, /api/cycle, /api/abort, /api/stats, /api/units/{uid}, /api/attempts)")
-	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	if s.opts.Page != nil {
 		mux.Handle("GET /", http.FileServerFS(s.opts.Page))
@@ -60,7 +47,33 @@ func (s *Station) Handler(gatherer prometheus.Gatherer) http.Handler {
 			io.WriteString(w, "operator page not built into this binary; the API is at /api/slots\n")
 		})
 	}
-	return mux
+	return apiErrorsAsJSON(mux)
+}
+
+// apiErrorsAsJSON answers unknown /api/ paths and wrong methods with the
+// API's JSON errors (404, 405 with Allow) instead of the mux's plain text,
+// or the operator page that "GET /" would serve.
+func apiErrorsAsJSON(mux *http.ServeMux) http.Handler {
+	routed := func(r *http.Request) bool {
+		_, p := mux.Handler(r)
+		return p != "" && p != "GET /"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") || routed(r) {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if routed(probe) {
+				w.Header().Set("Allow", m)
+				httpError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: this endpoint takes %s", r.Method, r.URL.Path, m))
+				return
+			}
+		}
+		httpError(w, http.StatusNotFound, "no API endpoint "+r.URL.Path+" (see /api/slots, /api/events, /api/cycle, /api/abort, /api/stats, /api/units/{uid}, /api/attempts, /api/backup)")
+	})
 }
 
 // LoopbackOnly reports whether a listen address accepts loopback

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -169,9 +170,11 @@ func TestCycleStartedEventComesFirst(t *testing.T) {
 func TestUnknownAPIPathAndMethodAreJSON(t *testing.T) {
 	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8"})
 	r.st.opts.LoopbackOnly = true
+	// With the operator page served at GET /, as serve does.
+	r.st.opts.Page = fstest.MapFS{"index.html": &fstest.MapFile{Data: []byte("<html>page</html>")}}
 	srv := httptest.NewServer(r.st.Handler(r.reg))
 	defer srv.Close()
-	for _, tc := range []struct{ method, path string }{{"GET", "/api/slot"}, {"POST", "/api/slots"}, {"GET", "/api/cycle"}} {
+	for _, tc := range []struct{ method, path string }{{"GET", "/api/slot"}, {"POST", "/api/slots"}, {"GET", "/api/cycle"}, {"PUT", "/api/abort"}} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
