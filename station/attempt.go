@@ -162,6 +162,8 @@ func fixResult(ctx context.Context, a *jobs.Attempt) {
 		a.Error = prefixed("attempt deadline exceeded", a.Error)
 	case errors.Is(cause, errAborted) && a.Result == jobs.Aborted:
 		a.Error = prefixed("aborted by the operator", a.Error)
+	case errors.Is(cause, errStopping) && a.Result == jobs.Aborted:
+		a.Error = prefixed("station stopping", a.Error)
 	}
 }
 

@@ -183,7 +183,8 @@ func (s *Station) firstOfUnit(ctx context.Context, a *jobs.Attempt) bool {
 	}
 	// Only attempts started before this one: usually none, so nothing is
 	// decoded.
-	earlier, err := s.opts.Store.Query(ctx, jobs.Filter{UID: a.UnitUID, Until: a.ID.Time()})
+	// Also while the station stops: the attempt has ended, its count must not.
+	earlier, err := s.opts.Store.Query(context.WithoutCancel(ctx), jobs.Filter{UID: a.UnitUID, Until: a.ID.Time()})
 	if err != nil {
 		s.log.Warn("station: cannot tell whether this is the unit's first attempt; counted as first",
 			"unit", a.UnitUID, "err", err)

@@ -239,3 +239,26 @@ func TestHungSlotViewAfterItReturns(t *testing.T) {
 		t.Errorf("slot S01 is claimable again but still shows %s %q", v.State, v.Reason)
 	}
 }
+
+// Stopping the station ends running attempts as aborted, saying why.
+func TestStopRecordsRunningAttemptsAsStopping(t *testing.T) {
+	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8"})
+	r.setBehave("MCULINK01001", func(ctx context.Context, op string) error {
+		if op == "program" {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	})
+	r.st.Cycle("api")
+	r.waitFor(t, "programming", func() bool { return r.slot("S01").Step == "program" })
+	r.cancel()
+	<-r.done
+	list, err := r.store.Query(context.Background(), jobs.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Result != jobs.Aborted || !strings.HasPrefix(list[0].Error, "station stopping") {
+		t.Fatalf("attempt stopped with the station: %d recorded, %+v", len(list), list)
+	}
+}

@@ -164,7 +164,7 @@ func New(o Options) (*Station, error) {
 // stop workers before closing the store.
 func (s *Station) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	wctx, stopWorkers := context.WithCancelCause(context.WithoutCancel(ctx))
 	for _, w := range s.workers {
 		wg.Add(1)
 		go func() {
@@ -173,7 +173,7 @@ func (s *Station) Run(ctx context.Context) error {
 		}()
 	}
 	s.scanLoop(ctx)
-	stopWorkers()
+	stopWorkers(errStopping)
 	wg.Wait()
 	s.events.close()
 	return nil
