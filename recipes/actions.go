@@ -40,7 +40,14 @@ func (st *attemptState) do(ctx context.Context, s Step, progress targets.Progres
 		if st.erased {
 			targets.Logf(ctx, slog.LevelInfo, "flash was erased by an earlier step: programming without erasing")
 		}
-		return rec.Firmware.Image.Size, sess.Program(ctx, img, targets.ProgramOptions{SkipErase: st.erased}, progress)
+		err := sess.Program(ctx, img, targets.ProgramOptions{SkipErase: st.erased}, progress)
+		if err != nil {
+			// A failed try may have programmed part of the image: a retry
+			// must erase what it touches again.
+			st.erased = false
+			return 0, err
+		}
+		return rec.Firmware.Image.Size, nil
 	case ActVerify:
 		return rec.Firmware.Image.Size, sess.Verify(ctx, segments(rec), progress)
 	case ActWrite:
@@ -130,6 +137,10 @@ func (st *attemptState) write(ctx context.Context, s Step) (int64, error) {
 			data = binary.LittleEndian.AppendUint32(nil, uint32(n))
 		} else {
 			data = []byte(text)
+			if w := serialWidth(ser); len(data) > w {
+				return 0, fmt.Errorf("serial %q is %d bytes, wider than the %d-byte field at 0x%08X the recipe was validated for (give the format a width, e.g. %%06d)",
+					text, len(data), w, addr)
+			}
 			if _, ok := r.Recipe.Target.Facts.Programmable(addr, uint64(len(data))); !ok {
 				return 0, fmt.Errorf("serial %q (%d bytes) would run past the end of flash at 0x%08X", text, len(data), addr)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/flashstation/flashstation/recipes/tomlpos"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,7 +64,7 @@ func Parse(file string, data []byte) (*Recipe, error) {
 	if r.Firmware.Path != "" {
 		loadFirmware(d, r)
 	}
-	if r.Firmware.Image != nil && r.Target.Facts != nil {
+	if r.Target.Facts != nil {
 		checkPlacement(d, r)
 	}
 	if len(d.problems) > 0 {
@@ -157,6 +158,12 @@ func parseSerial(top *table, r *Recipe) {
 	}
 	first, _ := t.integer("first", 0, 1<<53)
 	s.First = uint64(first)
+	if s.Encoding == "u32le" && s.First > math.MaxUint32 {
+		t.d.addf("serial.first", "%d does not fit the 32-bit word u32le writes", s.First)
+	}
+	if len(s.Series) > 64 || strings.IndexByte(s.Series, 0) >= 0 {
+		t.d.addf("serial.series", "%q: a series name is 1 to 64 bytes, without NUL", s.Series)
+	}
 	addr, ok := t.address("address")
 	if !ok && !t.has("address") {
 		t.d.addf("serial.address", "is required: where the write step puts the serial")

@@ -4,12 +4,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/flashstation/flashstation/recipes/firmware"
+	"github.com/flashstation/flashstation/targets/facts"
 )
 
 // fieldsFor lists the keys each action takes besides the common ones.
@@ -229,9 +231,19 @@ func loadFirmware(d *doc, r *Recipe) {
 		d.addf("firmware.path", "%s is %d MiB; no supported chip holds more than 2 MiB", r.Firmware.Path, st.Size()>>20)
 		return
 	}
+	if r.Firmware.Base != nil {
+		if f := formatOf(r.Firmware.Path, r.Firmware.Format); f != firmware.FormatBin {
+			d.addf("firmware.base", "applies only to raw binaries; %s is %s, which carries its own addresses", r.Firmware.Path, f)
+			return
+		}
+	}
 	img, err := firmware.Load(r.Firmware.Path, firmware.Options{Base: r.Firmware.Base, Format: r.Firmware.Format})
 	if err != nil {
 		d.addf("firmware.path", "%v", err)
+		return
+	}
+	if v := r.Target.Facts; v != nil && img.Family != nil && v.UF2Family != 0 && *img.Family != v.UF2Family {
+		d.addf("firmware.path", "%s is a UF2 for family 0x%08X; %s takes family 0x%08X", r.Firmware.Path, *img.Family, v.Part, v.UF2Family)
 		return
 	}
 	if !d.pinned {
@@ -245,41 +257,128 @@ func loadFirmware(d *doc, r *Recipe) {
 	r.Firmware.Image = img
 }
 
+// formatOf is f, or the format of the file at path as Load would detect it.
+func formatOf(path string, f firmware.Format) firmware.Format {
+	if f != firmware.FormatAuto {
+		return f
+	}
+	head := make([]byte, 4096)
+	if fh, err := os.Open(path); err == nil {
+		n, _ := io.ReadFull(fh, head)
+		fh.Close()
+		head = head[:n]
+	}
+	return firmware.Detect(path, head)
+}
+
 // checkPlacement refuses images and writes outside what the target can
-// program, and erases or writes that clash with the image.
+// program, erases that are not whole erase units or clash with the image,
+// and steps that erase or overwrite what an earlier write step wrote.
 func checkPlacement(d *doc, r *Recipe) {
 	v := r.Target.Facts
 	img := r.Firmware.Image
-	for _, seg := range img.Segments {
-		if _, ok := v.Programmable(seg.Address, uint64(len(seg.Data))); !ok {
-			d.addf("firmware.path", "the image has %d bytes at 0x%08X..0x%08X, outside %s flash 0x%08X..0x%08X",
-				len(seg.Data), seg.Address, uint64(seg.Address)+uint64(len(seg.Data))-1, v.Part, v.Flash.Base, v.Flash.End()-1)
+	if img != nil {
+		for _, seg := range img.Segments {
+			if _, ok := v.Programmable(seg.Address, uint64(len(seg.Data))); !ok {
+				d.addf("firmware.path", "the image has %d bytes at 0x%08X..0x%08X, outside %s flash 0x%08X..0x%08X",
+					len(seg.Data), seg.Address, uint64(seg.Address)+uint64(len(seg.Data))-1, v.Part, v.Flash.Base, v.Flash.End()-1)
+			}
 		}
 	}
-	programmed := -1
+	type span struct {
+		lo, hi uint64
+		step   int
+	}
+	var written []span // what write steps put in flash so far
+	clobbers := func(lo, hi uint64) (span, bool) {
+		for _, w := range written {
+			if w.lo < hi && lo < w.hi {
+				return w, true
+			}
+		}
+		return span{}, false
+	}
+	programmed, erased := -1, false
 	for _, s := range r.Steps {
 		at := "step[" + strconv.Itoa(s.Index) + "]"
 		switch s.Action {
+		case ActUnlock, ActMassErase:
+			if w, ok := clobbers(uint64(v.Flash.Base), v.Flash.End()); ok {
+				d.addf(at+".action", "%s erases what step %d wrote", s.Label(), w.step+1)
+			}
+			erased = erased || !s.IfLocked
 		case ActProgram:
 			programmed = s.Index
+			if img == nil || erased {
+				break
+			}
+			// Program erases every erase unit the image touches.
+			for _, seg := range img.Segments {
+				secs, err := v.SectorsCovering(seg.Address, uint64(len(seg.Data)))
+				if err != nil || len(secs) == 0 {
+					continue
+				}
+				lo, last := uint64(secs[0].Addr), secs[len(secs)-1]
+				if w, ok := clobbers(lo, uint64(last.Addr)+uint64(last.Size)); ok {
+					d.addf(at+".action", "%s erases the pages 0x%08X..0x%08X before programming, losing what step %d wrote: write after program",
+						s.Label(), lo, uint64(last.Addr)+uint64(last.Size)-1, w.step+1)
+					break
+				}
+			}
 		case ActErase:
-			if _, err := v.SectorsCovering(s.Address, uint64(s.Size)); err != nil {
+			if isWholeExtra(v, s.Address, s.Size) {
+				break
+			}
+			secs, err := v.SectorsCovering(s.Address, uint64(s.Size))
+			switch {
+			case err != nil:
 				d.addf(at+".address", "%s: %v", s.Label(), strings.TrimPrefix(err.Error(), "facts: "))
-			} else if programmed >= 0 && overlapsImage(img, s.Address, uint64(s.Size)) {
+				continue
+			case secs[0].Addr != s.Address || uint64(secs[len(secs)-1].Addr)+uint64(secs[len(secs)-1].Size) != uint64(s.Address)+uint64(s.Size):
+				last := secs[len(secs)-1]
+				d.addf(at+".address", "%s: 0x%08X+0x%X is not whole erase units; the units covering it are 0x%08X..0x%08X",
+					s.Label(), s.Address, s.Size, secs[0].Addr, uint64(last.Addr)+uint64(last.Size)-1)
+				continue
+			case programmed >= 0 && img != nil && overlapsImage(img, s.Address, uint64(s.Size)):
 				d.addf(at+".address", "%s would erase part of the image step %d programmed", s.Label(), programmed+1)
+			}
+			if w, ok := clobbers(uint64(s.Address), uint64(s.Address)+uint64(s.Size)); ok {
+				d.addf(at+".address", "%s erases what step %d wrote", s.Label(), w.step+1)
 			}
 		case ActWrite:
 			addr, n := s.Address, uint64(len(s.Data))
-			if s.UseSerial && r.Serial != nil {
+			if s.UseSerial {
+				if r.Serial == nil {
+					continue // reported by checkOrder
+				}
 				addr, n = r.Serial.Address, uint64(serialWidth(r.Serial))
+			}
+			if n == 0 {
+				continue // bad data: reported already
 			}
 			if _, ok := v.Programmable(addr, n); !ok {
 				d.addf(at+".address", "%s writes 0x%08X..0x%08X, outside what %s can program", s.Label(), addr, uint64(addr)+n-1, v.Part)
-			} else if overlapsImage(img, addr, n) {
-				d.addf(at+".address", "%s writes over bytes of the image at 0x%08X: flash must be erased there", s.Label(), addr)
+				continue
 			}
+			if img != nil && overlapsImage(img, addr, n) {
+				d.addf(at+".address", "%s writes over bytes of the image at 0x%08X: flash must be erased there", s.Label(), addr)
+			} else if w, ok := clobbers(uint64(addr), uint64(addr)+n); ok {
+				d.addf(at+".address", "%s writes over bytes step %d wrote: flash must be erased there", s.Label(), w.step+1)
+			}
+			written = append(written, span{uint64(addr), uint64(addr) + n, s.Index})
 		}
 	}
+}
+
+// isWholeExtra: [addr, addr+size) is exactly one extra region (nRF52 UICR),
+// which the target erases as a whole.
+func isWholeExtra(v *facts.Variant, addr, size uint32) bool {
+	for _, r := range v.Extra {
+		if r.Base == addr && r.Size == size {
+			return true
+		}
+	}
+	return false
 }
 
 func overlapsImage(img *firmware.Image, addr uint32, n uint64) bool {

@@ -47,6 +47,9 @@ type Variant struct {
 	UIDReg       uint32     `toml:"uid_reg"`
 	IDReg        uint32     `toml:"id_reg"`
 	DPIDR        uint32     `toml:"dpidr"`
+	// UF2Family is the family id UF2 files for this chip carry
+	// (Microsoft uf2, uf2families.json); 0 when none is assigned.
+	UF2Family uint32 `toml:"uf2_family"`
 	// Extra lists other regions programmed like flash (nRF52 UICR).
 	Extra []NamedRegion `toml:"extra"`
 }
