@@ -115,17 +115,27 @@ func (r *Run) Execute(ctx context.Context) (*jobs.Attempt, error) {
 	}
 	for i := range r.Recipe.Steps {
 		s := r.Recipe.Steps[i]
+		if ctx.Err() != nil {
+			// Aborted between steps (a step that returned in spite of the
+			// abort): no further step touches the board.
+			result = jobs.Aborted
+			a.FailedStep = s.Label()
+			a.Error = fmt.Sprintf("aborted before %s: %v", s.Label(), context.Cause(ctx))
+			break
+		}
 		rec := st.runStep(ctx, s)
 		a.Steps = append(a.Steps, rec)
-		if rec.Result != jobs.Pass && !s.Optional {
+		// An optional step may fail; an abort during it still ends the attempt.
+		if rec.Result != jobs.Pass && (!s.Optional || rec.Result == jobs.Aborted) {
 			result = rec.Result
 			a.FailedStep = s.Label()
 			a.Error = rec.Error
 			break
 		}
 		if r.Store != nil && (s.Action == ActReadID || r.now().Sub(lastSave) >= r.checkpointEvery()) {
-			// A lost checkpoint costs only crash detail; the attempt goes on.
-			if err := r.Store.Checkpoint(ctx, a); err != nil {
+			// A lost checkpoint costs only crash detail; the attempt goes
+			// on. Saved even when ctx was just cancelled: the end follows.
+			if err := r.Store.Checkpoint(context.WithoutCancel(ctx), a); err != nil {
 				slog.Warn("recipes: checkpoint failed", "slot", r.Slot, "err", err)
 			}
 			lastSave = r.now()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -369,5 +370,43 @@ func TestCheckpointsAreSpaced(t *testing.T) {
 		if cs.checkpoints != tc.want {
 			t.Errorf("CheckpointEvery %v: %d checkpoints, want %d", tc.every, cs.checkpoints, tc.want)
 		}
+	}
+}
+
+// cancellingSession cancels the attempt from inside reset and then
+// returns success, as a session that ignores ctx would.
+type cancellingSession struct {
+	*fakeSession
+	cancel context.CancelFunc
+}
+
+func (c cancellingSession) Reset(ctx context.Context, halt bool) error {
+	c.cancel()
+	return c.fakeSession.Reset(ctx, halt)
+}
+
+func TestAbortBetweenStepsStopsTheAttempt(t *testing.T) {
+	r := testRecipe(t, "[[step]]\naction = \"reset\"\n[[step]]\naction = \"read-id\"\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sess := cancellingSession{newFakeSession(), cancel}
+	a, err := (&Run{Recipe: r, Session: sess, Store: testStore(t)}).Execute(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Result != jobs.Aborted || !strings.Contains(a.FailedStep, "read-id") || slices.Contains(sess.calls, "identify") {
+		t.Fatalf("attempt %s at %q (%s); calls %v: want aborted before read-id, which never ran", a.Result, a.FailedStep, a.Error, sess.calls)
+	}
+}
+
+func TestAbortDuringOptionalLastStepIsNotAPass(t *testing.T) {
+	r := testRecipe(t, "[[step]]\naction = \"read-id\"\n[[step]]\naction = \"reset\"\noptional = true\n")
+	sess := newFakeSession()
+	sess.block["reset"] = true
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	a, _ := (&Run{Recipe: r, Session: sess, Store: testStore(t)}).Execute(ctx)
+	if a.Result == jobs.Pass {
+		t.Fatalf("an attempt aborted in its optional last step recorded as %s", a.Result)
 	}
 }
