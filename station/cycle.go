@@ -48,6 +48,10 @@ type CycleEvent struct {
 // ("pedal", "web", "api").
 func (s *Station) Cycle(source string) CycleResult {
 	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		return CycleResult{Reason: "the station is stopping"}
+	}
 	if s.opts.Mode == fixtures.ModeAuto {
 		s.mu.Unlock()
 		return CycleResult{Reason: "the station is in auto mode: slots start when a board is seated"}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +48,51 @@ func (s *Station) Handler(gatherer prometheus.Gatherer) http.Handler {
 			io.WriteString(w, "operator page not built into this binary; the API is at /api/slots\n")
 		})
 	}
-	return apiErrorsAsJSON(mux)
+	h := apiErrorsAsJSON(mux)
+	if s.opts.LoopbackOnly {
+		h = loopbackGuard(h)
+	}
+	return h
+}
+
+// loopbackGuard stands in for the token on a loopback-only listener, where
+// the operator's browser is the boundary. It refuses requests whose Host
+// is not a loopback name (a page on another site that rebinds its name to
+// 127.0.0.1 would otherwise read the API and the backup), and requests
+// that change something when a page of another origin sent them (a plain
+// cross-site form POST needs no CORS permission).
+func loopbackGuard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) {
+			httpError(w, http.StatusForbidden, fmt.Sprintf("Host %q is not a loopback name: this station listens on loopback only (open it as http://127.0.0.1:PORT or http://localhost:PORT)", r.Host))
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
+				httpError(w, http.StatusForbidden, fmt.Sprintf("cross-site request refused: Origin %q is not this station (%s)", o, r.Host))
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && strings.EqualFold(u.Host, host)
 }
 
 // apiErrorsAsJSON answers unknown /api/ paths and wrong methods with the

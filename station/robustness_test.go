@@ -262,3 +262,56 @@ func TestStopRecordsRunningAttemptsAsStopping(t *testing.T) {
 		t.Fatalf("attempt stopped with the station: %d recorded, %+v", len(list), list)
 	}
 }
+
+// On a loopback-only listener (no token) a page of another site must not
+// drive the station: by a rebound host name, or by a cross-site POST.
+func TestLoopbackListenerRefusesOtherSites(t *testing.T) {
+	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8"})
+	r.st.opts.LoopbackOnly = true
+	srv := httptest.NewServer(r.st.Handler(r.reg))
+	defer srv.Close()
+	do := func(method, path, host, origin string) int {
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		if host != "" {
+			req.Host = host
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, tc := range []struct {
+		name         string
+		method, path string
+		host, origin string
+		want         int
+	}{
+		{"rebound name", "GET", "/api/backup", "evil.example:8080", "", http.StatusForbidden},
+		{"rebound name, slots", "GET", "/api/slots", "evil.example", "", http.StatusForbidden},
+		{"cross-site press", "POST", "/api/cycle", "", "http://evil.example", http.StatusForbidden},
+		{"opaque origin press", "POST", "/api/abort", "", "null", http.StatusForbidden},
+		{"localhost name", "GET", "/api/slots", "localhost:" + strings.Split(host, ":")[1], "", http.StatusOK},
+		{"same-origin press", "POST", "/api/abort", "", srv.URL, http.StatusOK},
+		{"curl press (no Origin)", "POST", "/api/abort", "", "", http.StatusOK},
+	} {
+		if got := do(tc.method, tc.path, tc.host, tc.origin); got != tc.want {
+			t.Errorf("%s: %s %s (Host %q, Origin %q) = %d, want %d", tc.name, tc.method, tc.path, tc.host, tc.origin, got, tc.want)
+		}
+	}
+}
+
+// A press after the station began stopping starts nothing.
+func TestPressWhileStoppingStartsNothing(t *testing.T) {
+	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8"})
+	r.cancel()
+	<-r.done
+	if res := r.st.Cycle("api"); res.Started || !strings.Contains(res.Reason, "stopping") {
+		t.Fatalf("press after stop: %+v", res)
+	}
+}

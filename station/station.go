@@ -89,6 +89,7 @@ type Station struct {
 	unassigned []ProbeView
 	present    int
 	statsCache statsCache
+	stopping   bool // Run is ending: no new cycle may start
 }
 
 // New checks the options and builds the station; nothing runs until Run.
@@ -173,6 +174,9 @@ func (s *Station) Run(ctx context.Context) error {
 		}()
 	}
 	s.scanLoop(ctx)
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
 	stopWorkers(errStopping)
 	wg.Wait()
 	s.events.close()
