@@ -25,6 +25,7 @@ var (
 // pass|fail|error -> running on the next press. Its mutex guards the view
 // and the presence; attempts run outside it.
 type worker struct {
+	pubMu sync.Mutex // serializes publish
 	st    *Station
 	cfg   SlotConfig
 	start chan *cycle // a cycle wants this slot; buffered 1
@@ -260,8 +261,12 @@ func (w *worker) snapshot() SlotView {
 	return v
 }
 
-// publish sends the slot's view to listeners and the state gauge.
+// publish sends the slot's view to listeners and the state gauge. The
+// scanner and the worker both publish: pubMu keeps each snapshot and its
+// sending together, so listeners never get an older view last.
 func (w *worker) publish() {
+	w.pubMu.Lock()
+	defer w.pubMu.Unlock()
 	v := w.snapshot()
 	w.st.m.setSlotState(v.Name, v.State)
 	w.st.events.publish("slot", v)
