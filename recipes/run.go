@@ -74,12 +74,20 @@ type Run struct {
 	CheckpointEvery time.Duration
 }
 
+var errNoSession = errors.New("recipes: Run needs a Session or a Connect function")
+
 // Execute runs the steps in order, each under its timeout and retries, and
 // records the attempt: at start (running), after every step, and at the
 // end. It stops at the first failing step unless that step is optional.
 // The returned attempt holds the result; the error is non-nil only when
-// the attempt could not be recorded at all.
+// the attempt could not be recorded at all, or (with a nil attempt) when
+// the Run has neither a Session nor a Connect function.
 func (r *Run) Execute(ctx context.Context) (*jobs.Attempt, error) {
+	if r.Session == nil && r.Connect == nil {
+		// Caught before Begin: a record of an attempt that never touched a
+		// board would only mislead QA.
+		return nil, errNoSession
+	}
 	now := r.now
 	a := &jobs.Attempt{
 		Station: r.Station, Slot: r.Slot, ProbeSerial: r.ProbeSerial,

@@ -410,3 +410,17 @@ func TestAbortDuringOptionalLastStepIsNotAPass(t *testing.T) {
 		t.Fatalf("an attempt aborted in its optional last step recorded as %s", a.Result)
 	}
 }
+
+// A Run with no way to reach a board is a programming error: Execute says
+// so instead of panicking, and records nothing.
+func TestExecuteWithoutSessionOrConnect(t *testing.T) {
+	r := testRecipe(t, "[[step]]\naction = \"read-id\"\n")
+	store := testStore(t)
+	a, err := (&Run{Recipe: r, Store: store}).Execute(context.Background())
+	if err == nil || err.Error() != "recipes: Run needs a Session or a Connect function" || a != nil {
+		t.Fatalf("Execute = %+v, %v; want no attempt and the error", a, err)
+	}
+	if all, err := store.Query(context.Background(), jobs.Filter{}); err != nil || len(all) != 0 {
+		t.Fatalf("store holds %d attempts (%v), want none", len(all), err)
+	}
+}
