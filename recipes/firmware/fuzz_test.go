@@ -41,6 +41,7 @@ func FuzzParseHex(f *testing.F) {
 	addFile(f, "testdata/blinky.hex")
 	addFile(f, "testdata/segment.hex")
 	f.Add([]byte(rec(0, 0xFFFE, 1, 2, 3) + rec(2, 0, 0xFF, 0xFF) + rec(0, 0xFFFF, 1) + eof))
+	f.Add([]byte(rec(0, 0, 1) + ":00000001FF\x1a\r\n\x1a\x1a \n"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzParse(t, FormatHex, data) })
 }
 

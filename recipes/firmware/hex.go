@@ -37,14 +37,20 @@ var unhex = func() (t [256]byte) {
 	return t
 }()
 
+// hexTrailer is what may follow the end-of-file record: ASCII whitespace and
+// DOS end-of-file bytes (0x1A, Ctrl-Z), which old DOS and CP/M tools append,
+// the latter padding to a 128-byte boundary.
+const hexTrailer = " \t\n\v\f\r\x1a"
+
 // parseHex reads Intel HEX. Lines end in LF or CRLF; blank lines are skipped;
-// the end-of-file record is required and only blank lines may follow it. A
-// data record is placed at base+offset and taken as contiguous even where
-// offset+length passes 0xFFFF (as GNU objcopy and most loaders do), rather than
-// wrapping inside the 64 KiB segment as the 1988 specification describes.
+// the end-of-file record is required and only hexTrailer bytes may follow it,
+// on its line or on later ones. A data record is placed at base+offset and
+// taken as contiguous even where offset+length passes 0xFFFF (as GNU objcopy
+// and most loaders do), rather than wrapping inside the 64 KiB segment as the
+// 1988 specification describes.
 func parseHex(file string, data []byte) (*Image, error) {
 	pos := 0
-	return parseHexLines(file, len(data), func() ([]byte, error) {
+	return parseHexLines(file, len(data), func(bool) ([]byte, error) {
 		if pos >= len(data) {
 			return nil, io.EOF
 		}
@@ -69,7 +75,7 @@ const maxHexLine = 4096
 func parseHexReader(file string, r io.Reader, size int64) (*Image, error) {
 	br := bufio.NewReaderSize(r, maxHexLine)
 	line := 0
-	return parseHexLines(file, int(min(size, 1<<40)), func() ([]byte, error) {
+	return parseHexLines(file, int(min(size, 1<<40)), func(afterEOF bool) ([]byte, error) {
 		line++
 		text, err := br.ReadSlice('\n')
 		switch {
@@ -77,6 +83,17 @@ func parseHexReader(file string, r io.Reader, size int64) (*Image, error) {
 			return text[:len(text)-1], nil
 		case err == io.EOF && len(text) > 0:
 			return text, nil
+		case err == bufio.ErrBufferFull && afterEOF:
+			// parseHex takes a trailer of any length; so must the stream.
+			for err == bufio.ErrBufferFull && len(bytes.TrimLeft(text, hexTrailer)) == 0 {
+				text, err = br.ReadSlice('\n')
+			}
+			if err == nil || err == io.EOF {
+				return text, nil // parseHexLines judges what is left
+			}
+			if err == bufio.ErrBufferFull {
+				return nil, lineErr(file, line, "line longer than %d bytes", maxHexLine)
+			}
 		case err == bufio.ErrBufferFull:
 			return nil, lineErr(file, line, "line longer than %d bytes", maxHexLine)
 		case err == io.EOF:
@@ -87,8 +104,9 @@ func parseHexReader(file string, r io.Reader, size int64) (*Image, error) {
 }
 
 // parseHexLines parses the lines next returns (without their LF) until it
-// returns io.EOF. size is an upper bound on the text's length.
-func parseHexLines(file string, size int, next func() ([]byte, error)) (*Image, error) {
+// returns io.EOF; afterEOF tells next the end-of-file record has been read.
+// size is an upper bound on the text's length.
+func parseHexLines(file string, size int, next func(afterEOF bool) ([]byte, error)) (*Image, error) {
 	b := newBuilder(size/2, func(loc int, format string, args ...any) *Error {
 		return lineErr(file, loc, format, args...)
 	})
@@ -100,7 +118,7 @@ func parseHexLines(file string, size int, next func() ([]byte, error)) (*Image, 
 		line    int
 	)
 	for {
-		text, err := next()
+		text, err := next(eofLine > 0)
 		if err == io.EOF {
 			break
 		}
@@ -108,12 +126,26 @@ func parseHexLines(file string, size int, next func() ([]byte, error)) (*Image, 
 			return nil, err
 		}
 		line++
+		if eofLine > 0 {
+			rest := bytes.TrimLeft(text, hexTrailer)
+			switch {
+			case len(rest) == 0:
+				continue
+			case rest[0] == ':':
+				return nil, lineErr(file, line, "record after the end-of-file record on line %d", eofLine)
+			}
+			return nil, lineErr(file, line, "unexpected %q after the end-of-file record on line %d (only whitespace and 0x1A may follow it)",
+				rest[0], eofLine)
+		}
 		text = bytes.TrimRight(text, " \t\r")
 		if len(text) == 0 {
 			continue
 		}
-		if eofLine > 0 {
-			return nil, lineErr(file, line, "record after the end-of-file record on line %d", eofLine)
+		if body := bytes.TrimRight(text, hexTrailer); len(body) < len(text) && len(body) > 0 {
+			// Ctrl-Z right after the end-of-file record, with no newline.
+			if _, err := decodeRecord(file, line, body, &rec); err == nil && rec[3] == hexEOF {
+				text = body
+			}
 		}
 		n, err := decodeRecord(file, line, text, &rec)
 		if err != nil {

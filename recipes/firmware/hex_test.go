@@ -41,6 +41,10 @@ func TestParseHexGood(t *testing.T) {
 		{"record across 64 KiB is contiguous", rec(0, 0xFFFF, 1, 2) + eof, []Segment{{0xFFFF, []byte{1, 2}}}, nil},
 		{"start linear", rec(0, 0, 1) + rec(5, 0, 0x08, 0, 1, 0x01) + eof, []Segment{{0, []byte{1}}}, u32(0x08000101)},
 		{"start segment", rec(0, 0, 1) + rec(3, 0, 0x12, 0x34, 0x00, 0x05) + eof, []Segment{{0, []byte{1}}}, u32(0x12345)},
+		{"DOS Ctrl-Z after EOF", rec(0, 0, 9) + strings.ReplaceAll(eof, "\n", "\r\n") + "\x1a", []Segment{{0, []byte{9}}}, nil},
+		{"Ctrl-Z on the EOF line", rec(0, 0, 9) + ":00000001FF\x1a\x1a", []Segment{{0, []byte{9}}}, nil},
+		{"CP/M padding and whitespace after EOF", rec(0, 0, 9) + eof + strings.Repeat("\x1a", 100) + "\r\n \t\v\f\n\x1a \x1a\n",
+			[]Segment{{0, []byte{9}}}, nil},
 		{"same start twice", rec(0, 0, 1) + rec(5, 0, 0, 0, 0, 8) + rec(5, 0, 0, 0, 0, 8) + eof, []Segment{{0, []byte{1}}}, u32(8)},
 	}
 	for _, tc := range tests {
@@ -72,6 +76,11 @@ func TestParseHexBad(t *testing.T) {
 		{"empty", "", "t.hex:1: missing end-of-file record"},
 		{"only EOF", eof, "t.hex: no data records"},
 		{"record after EOF", eof + rec(0, 0, 1), "t.hex:2: record after the end-of-file record on line 1"},
+		{"text after Ctrl-Z", rec(0, 0, 1) + eof + "\x1aX\n", "t.hex:3: unexpected 'X' after the end-of-file record on line 2"},
+		{"record after Ctrl-Z", rec(0, 0, 1) + eof + "\x1a \x1a" + rec(0, 0, 2), "t.hex:3: record after the end-of-file record on line 2"},
+		{"text after EOF on its line", rec(0, 0, 1) + ":00000001FF\x1a;\n", "t.hex:2: bad hex digit"},
+		{"Ctrl-Z before EOF", rec(0, 0, 1) + "\x1a\n" + eof, "t.hex:2: record does not start with ':'"},
+		{"Ctrl-Z after a data record", ":0100000001FE\x1a\x1a\n" + eof, "t.hex:1: bad hex digit"},
 		{"unknown type", rec(6, 0) + eof, "t.hex:1: unknown record type 0x06"},
 		{"no colon", "0100000001FE\n" + eof, "t.hex:1: record does not start with ':'"},
 		{"leading space", " " + rec(0, 0, 1) + eof, "t.hex:1: record does not start with ':'"},

@@ -20,6 +20,10 @@ func TestLoadHexStreams(t *testing.T) {
 		{"no EOF", rec(0, 0, 1), "t.hex:2: missing end-of-file record"},
 		{"overlap", rec(0, 0, 1) + rec(0, 0, 2) + eof, "t.hex:2: data at 0x00000000 (0x02) overlaps"},
 		{"huge line", rec(0, 0, 1) + strings.Repeat(" ", 5000) + "\n" + eof, "t.hex:2: line longer than 4096 bytes"},
+		{"Ctrl-Z padding longer than a line", rec(0, 0, 1) + eof + strings.Repeat("\x1a", 9000) + "\r\n" + strings.Repeat(" ", 5000), ""},
+		{"text after long padding", rec(0, 0, 1) + eof + strings.Repeat("\x1a", 9000) + "x", "t.hex:3: unexpected 'x' after the end-of-file record on line 2"},
+		{"record after long padding", rec(0, 0, 1) + eof + strings.Repeat(" ", 5000) + "\n" + rec(0, 0, 2), "t.hex:4: record after the end-of-file record on line 2"},
+		{"long garbage after EOF", rec(0, 0, 1) + eof + strings.Repeat("\x1a", 5000) + strings.Repeat("x", 5000), "t.hex:3: line longer than 4096 bytes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
