@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 
@@ -45,6 +46,15 @@ func newFlashCmd() *cobra.Command {
 			if driver != "" && driver != "native" && driver != "openocd" {
 				return usageErrorf("--driver %q: want native or openocd", driver)
 			}
+			if bc.realtime && bc.simSpec == "" {
+				return usageErrorf("--realtime needs --sim: only a simulated probe has modeled time to take in wall time")
+			}
+			if clockKHz == 0 || clockKHz > maxClockKHz {
+				return usageErrorf("--clock %d: want a positive SWD clock in kHz, at most %d", clockKHz, maxClockKHz)
+			}
+			if bc.simSpec != "" && driver == "openocd" {
+				return usageErrorf("--driver openocd with --sim: %s", simNoOpenOCD)
+			}
 			r, err := recipes.Load(recipePath)
 			if err != nil {
 				return badInput(err)
@@ -63,6 +73,11 @@ func newFlashCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if bc.simSpec != "" && found.Kind == drivers.JLink {
+				// J-Link goes through OpenOCD by default, and --driver native
+				// has no J-Link driver: a simulated one cannot be flashed.
+				return usageErrorf("--sim: the J-Link at %s cannot be flashed: %s", found.Device.Port, simNoOpenOCD)
+			}
 			store, err := jobs.Open(dbPath, jobs.Options{Timeout: time.Second})
 			if err != nil {
 				return dbError(err)
@@ -76,7 +91,7 @@ func newFlashCmd() *cobra.Command {
 			var probe drivers.Probe
 			run := &recipes.Run{Recipe: r, Store: store, Station: "bench", ProbeSerial: found.Serial, Events: progress.event,
 				Connect: func(ctx context.Context) (targets.Session, error) {
-					if driver == "openocd" || (driver == "" && found.Kind == drivers.JLink) {
+					if usesOpenOCD(driver, found.Kind) {
 						op := openocd.NewProbe(drivers.Identity{Kind: found.Kind, VID: found.Device.VID, PID: found.Device.PID,
 							Serial: found.Serial, Port: found.Device.Port, Product: found.Device.Product})
 						return openocd.OpenSession(ctx, op, r.Target.Facts, slog.Default())
@@ -126,6 +141,26 @@ func newFlashCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the attempt record as JSON")
 	dbFlag = addDBFlag(cmd)
 	return cmd
+}
+
+// maxClockKHz keeps --clock in Hz within a uint32 (the drivers' unit).
+const maxClockKHz = math.MaxUint32 / 1000
+
+// simNoOpenOCD is why flash refuses --sim with OpenOCD.
+const simNoOpenOCD = "--sim probes are simulated in this process; OpenOCD (used for J-Link, and by --driver openocd) " +
+	"cannot reach them: use --driver native with a CMSIS-DAP or ST-Link spec, or a real probe"
+
+// usesOpenOCD says whether flash drives a probe of this kind through
+// OpenOCD: when --driver says so, and by default for J-Link, which has no
+// native driver. It matches the station's rule for a slot's driver.
+func usesOpenOCD(driver string, kind drivers.Kind) bool {
+	switch driver {
+	case "openocd":
+		return true
+	case "native":
+		return false
+	}
+	return kind == drivers.JLink
 }
 
 // pickProbe finds the probe to use: the one the selector names, or the

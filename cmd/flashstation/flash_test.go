@@ -20,20 +20,34 @@ func TestFlashSimulated(t *testing.T) {
 	db := filepath.Join(dir, "a.db")
 	recipe := filepath.Join(dir, "bluepill-blink.toml")
 	ctx := context.Background()
+	// Refusals come before the attempt: the store count below checks none
+	// is recorded.
 	for _, tc := range []struct {
 		name, spec string
 		code       int
 		out, err   string
+		extra      []string
 	}{
-		{"locked blue pill", "stlink-v2:stm32f103c8+locked", 0, "result   PASS", ""},
-		{"wrong chip", "stlink-v2:stm32f411ce", 1, "connect      fail", "expected STM32F103C8 (0x410), found STM32F411 (0x431)"},
-		{"empty nest", "cmsis-dap-v2:stm32f103c8+empty", 1, "connect      fail", "no target answers: is a board seated"},
-		{"two probes", "2*stlink-v2:stm32f103c8", 2, "", "2 probes are attached; choose one with --probe"},
-		{"bad spec", "stlink-v2:stm32f412", 2, "", `unknown chip "stm32f412"`},
+		{"locked blue pill", "stlink-v2:stm32f103c8+locked", 0, "result   PASS", "", nil},
+		{"wrong chip", "stlink-v2:stm32f411ce", 1, "connect      fail", "expected STM32F103C8 (0x410), found STM32F411 (0x431)", nil},
+		{"empty nest", "cmsis-dap-v2:stm32f103c8+empty", 1, "connect      fail", "no target answers: is a board seated", nil},
+		{"two probes", "2*stlink-v2:stm32f103c8", 2, "", "2 probes are attached; choose one with --probe", nil},
+		{"bad spec", "stlink-v2:stm32f412", 2, "", `unknown chip "stm32f412"`, nil},
+		// J-Link defaults to OpenOCD, which cannot reach a simulated probe,
+		// and has no native driver.
+		{"simulated J-Link", "jlink:stm32f103c8", 2, "", "--sim: the J-Link at usb:1-1.1 cannot be flashed: --sim probes are simulated in this process", nil},
+		{"simulated J-Link, native", "jlink:stm32f103c8", 2, "", "the J-Link at usb:1-1.1 cannot be flashed", []string{"--driver", "native"}},
+		{"simulated J-Link, openocd", "jlink:stm32f103c8", 2, "", "--driver openocd with --sim: --sim probes", []string{"--driver", "openocd"}},
+		{"openocd with --sim", "stlink-v2:stm32f103c8", 2, "", "--driver openocd with --sim: --sim probes are simulated in this process; OpenOCD", []string{"--driver", "openocd"}},
+		{"J-Link not chosen", "jlink:stm32f103c8,cmsis-dap-v2:stm32f103c8+empty", 1, "connect      fail", "no target answers", []string{"--probe", "usb:1-1.2"}},
+		{"clock 0", "stlink-v2:stm32f103c8", 2, "", "--clock 0: want a positive SWD clock in kHz", []string{"--clock", "0"}},
+		{"negative clock", "stlink-v2:stm32f103c8", 2, "", `invalid argument "-1" for "--clock" flag`, []string{"--clock", "-1"}},
+		{"clock past 32 bits in Hz", "stlink-v2:stm32f103c8", 2, "", "--clock 4294968: want a positive SWD clock in kHz, at most 4294967", []string{"--clock", "4294968"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := run(ctx, []string{"flash", "--recipe", recipe, "--sim", tc.spec, "--db", db}, &out, &errb)
+			args := append([]string{"flash", "--recipe", recipe, "--sim", tc.spec, "--db", db}, tc.extra...)
+			code := run(ctx, args, &out, &errb)
 			if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errb.String(), tc.err) {
 				t.Errorf("exit %d (want %d)\nstdout %s\nstderr %s", code, tc.code, out.String(), errb.String())
 			}
@@ -54,10 +68,15 @@ func TestFlashSimulated(t *testing.T) {
 	}
 	defer store.Close()
 	all, _ := store.Query(ctx, jobs.Filter{})
-	if len(all) != 4 {
-		t.Errorf("store holds %d attempts, want 4 (pass, two connect failures, pico)", len(all))
+	if len(all) != 5 {
+		t.Errorf("store holds %d attempts, want 5 (pass, three connect failures, pico)", len(all))
 	}
 	if code := run(ctx, []string{"flash", "--sim", "stlink-v2:stm32f103c8"}, &out, &errb); code != 2 {
 		t.Errorf("no --recipe: exit %d", code)
+	}
+	errb.Reset()
+	if code := run(ctx, []string{"flash", "--recipe", recipe, "--realtime", "--db", db}, &out, &errb); code != 2 ||
+		!strings.Contains(errb.String(), "--realtime needs --sim") {
+		t.Errorf("--realtime without --sim: exit %d, stderr %s", code, errb.String())
 	}
 }

@@ -33,6 +33,12 @@ func TestProbesSim(t *testing.T) {
 	if empty.DPIDR != nil || !strings.Contains(strings.Join(empty.Notes, ";"), "no target answers: is a board seated") {
 		t.Errorf("empty nest row = %+v", empty)
 	}
+	// Listing a simulated J-Link works; only flashing through it is refused.
+	out.Reset()
+	if code := run(context.Background(), []string{"probes", "--sim", "jlink:stm32f103c8"}, &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "jlink  000801000000  usb:1-1.1") {
+		t.Errorf("J-Link listing: exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
+	}
 	out.Reset()
 	if code := run(context.Background(), []string{"probes", "--sim", "cmsis-dap-v2:stm32f412"}, &out, &errb); code != 2 {
 		t.Errorf("bad spec: exit %d", code)
