@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -61,6 +62,9 @@ func newServeCmd() *cobra.Command {
 	cmd.Flags().Uint64Var(&f.bus.seed, "seed", 0, "simulator seed (unit IDs, faults)")
 	dbPath := addDBFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if !(f.bus.speed > 0) || math.IsInf(f.bus.speed, 0) {
+			return usageErrorf("--speed %v: want a positive factor (1 = real time, 10 = ten times faster)", f.bus.speed)
+		}
 		return serve(cmd.Context(), f, dbPath, cmd.Flags().Changed("db"), cmd.OutOrStdout(), cmd.ErrOrStderr())
 	}
 	return cmd

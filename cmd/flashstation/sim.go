@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,6 +54,9 @@ func newJTAGServerCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if port < 0 || port > 65535 {
 				return usageErrorf("--port %d: want 0..65535 (0 picks a free port)", port)
+			}
+			if tckKHz == 0 || tckKHz > math.MaxUint32/1000 {
+				return usageErrorf("--tck-khz %d: want 1..%d", tckKHz, math.MaxUint32/1000)
 			}
 			cfg.TCKHz = tckKHz * 1000
 			chip, err := bitbang.NewChip(cfg)

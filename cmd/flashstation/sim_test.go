@@ -84,6 +84,8 @@ func TestSimJTAGServerBadInput(t *testing.T) {
 		{"sim", "jtag-server", "--chip", "nrf52840"},
 		{"sim", "jtag-server", "--chip", "stm32f103c8", "--port", "70000"},
 		{"sim", "jtag-server"},
+		{"sim", "jtag-server", "--chip", "stm32f103c8", "--tck-khz", "0"},
+		{"sim", "jtag-server", "--chip", "stm32f103c8", "--tck-khz", "4294968"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), args, &out, &errb); code != exitUsage {
