@@ -82,10 +82,26 @@ func csvRow(a *Attempt) []string {
 		ended = a.Ended.UTC().Format(time.RFC3339Nano)
 		dur = strconv.FormatInt(a.Ended.Sub(a.Started).Milliseconds(), 10)
 	}
-	return []string{a.ID.String(), a.Started.UTC().Format(time.RFC3339Nano), ended, dur,
+	row := []string{a.ID.String(), a.Started.UTC().Format(time.RFC3339Nano), ended, dur,
 		a.Station, a.Slot, a.ProbeSerial, a.Recipe, a.RecipeSHA256, a.FirmwareSHA256,
 		a.UnitUID, a.DeviceID, string(a.Result), a.FailedStep, a.Error,
 		serialsSummary(a.Serials), stepsSummary(a.Steps)}
+	// Columns 0-3 are ids, times and numbers this package writes; the rest
+	// come from recipes, station.toml and devices.
+	for i := 4; i < len(row); i++ {
+		row[i] = csvSafe(row[i])
+	}
+	return row
+}
+
+// csvSafe keeps a spreadsheet from evaluating a cell as a formula (OWASP
+// "CSV injection"): a cell starting with = + - @ tab or CR gets a leading
+// apostrophe, which Excel and LibreOffice show as text.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // serialsSummary is "series=number(state); …".

@@ -19,7 +19,8 @@ import (
 //	POST /api/abort            {"aborted": ["A1"]}; body {"slot": "A1"} for one slot
 //	GET  /api/stats            Stats
 //	GET  /api/units/{uid}      {"uid": "1f2e…", "attempts": [jobs.Attempt…]} (404 if none)
-//	GET  /api/attempts?since=24h&result=fail,error&slot=A1&limit=100
+//	GET  /api/attempts?since=24h&until=1h&uid=1f2e…&result=fail,error&recipe=R&slot=A1&limit=100
+//	                           (until exclusive; an unknown parameter is a 400)
 //	                           {"attempts": [jobs.Attempt…]}, newest first, limit ≤ 1000 (default 100)
 //	GET  /metrics, /healthz    Prometheus text; "ok"
 

@@ -222,9 +222,10 @@ func (r *recorder) Checkpoint(ctx context.Context, a *jobs.Attempt) error {
 	r.last = copyAttempt(a)
 	done := r.finished
 	r.mu.Unlock()
-	if a.UnitUID != "" {
+	if uid, err := jobs.NormalizeUID(a.UnitUID); err == nil {
+		// The form every record, /api/units and export hold.
 		r.w.mu.Lock()
-		r.w.view.UnitUID = a.UnitUID
+		r.w.view.UnitUID = uid
 		r.w.mu.Unlock()
 	}
 	if done {

@@ -227,7 +227,16 @@ func (s *Station) getUnit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Station) getAttempts(w http.ResponseWriter, r *http.Request) {
-	f, err := parseAttemptsQuery(r.URL.Query().Get, s.opts.Now())
+	q := r.URL.Query()
+	for k := range q {
+		switch k {
+		case "since", "until", "uid", "result", "recipe", "slot", "limit":
+		default:
+			httpError(w, http.StatusBadRequest, fmt.Sprintf("unknown query parameter %q (want since, until, uid, result, recipe, slot, limit)", k))
+			return
+		}
+	}
+	f, err := parseAttemptsQuery(q.Get, s.opts.Now())
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err.Error())
 		return
@@ -243,7 +252,8 @@ func (s *Station) getAttempts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"attempts": list})
 }
 
-// parseAttemptsQuery reads since=, result=, slot=, limit= (pure, fuzzed).
+// parseAttemptsQuery reads since=, until=, uid=, result=, recipe=, slot=,
+// limit= (pure, fuzzed); until is exclusive, as units list --until.
 func parseAttemptsQuery(get func(string) string, now time.Time) (jobs.Filter, error) {
 	f := jobs.Filter{Newest: true, Limit: 100}
 	if v := get("since"); v != "" {
@@ -252,6 +262,29 @@ func parseAttemptsQuery(get func(string) string, now time.Time) (jobs.Filter, er
 			return f, fmt.Errorf("since: %w", err)
 		}
 		f.Since = t
+	}
+	if v := get("until"); v != "" {
+		t, err := jobs.ParseTimeBound(v, now)
+		if err != nil {
+			return f, fmt.Errorf("until: %w", err)
+		}
+		f.Until = t
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, fmt.Errorf("since %s is not before until %s", get("since"), get("until"))
+	}
+	if v := get("uid"); v != "" {
+		uid, err := jobs.NormalizeUID(v)
+		if err != nil {
+			return f, fmt.Errorf("uid: %w", err)
+		}
+		f.UID = uid
+	}
+	if v := get("recipe"); v != "" {
+		if len(v) > 256 {
+			return f, errors.New("recipe: longer than 256 characters")
+		}
+		f.Recipe = v
 	}
 	if v := get("result"); v != "" {
 		rs, err := jobs.ParseResults(v)
