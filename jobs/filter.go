@@ -51,8 +51,9 @@ func (f *Filter) inRange(id ID) bool {
 }
 
 // ParseTimeBound reads a --since/--until value: an RFC 3339 time
-// ("2025-03-01T08:00:00Z"), a date ("2025-03-01", midnight UTC), or a
-// duration back from now ("90m", "24h", "7d").
+// ("2025-03-01T08:00:00Z"), a date ("2025-03-01": midnight in now's time
+// zone, the station's local day, as its "today" counts), or a duration
+// back from now ("90m", "24h", "7d").
 func ParseTimeBound(s string, now time.Time) (time.Time, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
@@ -61,7 +62,7 @@ func ParseTimeBound(s string, now time.Time) (time.Time, error) {
 	if v, err := time.Parse(time.RFC3339Nano, t); err == nil {
 		return v, nil
 	}
-	if v, err := time.Parse(time.DateOnly, t); err == nil {
+	if v, err := time.ParseInLocation(time.DateOnly, t, now.Location()); err == nil {
 		return v, nil
 	}
 	d, err := parseAgo(t)

@@ -36,6 +36,12 @@ func TestParseTimeBound(t *testing.T) {
 			t.Errorf("error %q lacks the package prefix", err)
 		}
 	}
+	// A date is the local day where the station is, as "today" counts it.
+	berlin := time.FixedZone("CET", 3600)
+	got, err := ParseTimeBound("2025-03-01", time.Date(2025, 3, 10, 12, 0, 0, 0, berlin))
+	if want := time.Date(2025, 3, 1, 0, 0, 0, 0, berlin); err != nil || !got.Equal(want) {
+		t.Errorf("date in UTC+1 = %v, %v; want %v (local midnight)", got, err, want)
+	}
 }
 
 func FuzzParseTimeBound(f *testing.F) {

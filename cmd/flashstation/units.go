@@ -39,7 +39,7 @@ type filterFlags struct {
 func (f *filterFlags) bind(cmd *cobra.Command, defaultLimit int) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.uid, "uid", "", "only this unit (hex UID)")
-	fl.StringVar(&f.since, "since", "", "started at or after: RFC 3339, YYYY-MM-DD, or a duration back such as 24h or 7d")
+	fl.StringVar(&f.since, "since", "", "started at or after: RFC 3339, YYYY-MM-DD (local midnight), or a duration back such as 24h or 7d")
 	fl.StringVar(&f.until, "until", "", "started before: same forms as --since")
 	fl.StringVar(&f.result, "result", "", "only these results, comma-separated: pass,fail,error,aborted,interrupted,running")
 	fl.StringVar(&f.recipe, "recipe", "", "only this recipe name")
