@@ -69,6 +69,11 @@ func (a *ctrlAP) WriteAP(reg uint8, v uint32) error {
 		c.eraseReq = v&1 != 0
 		if c.eraseReq {
 			c.eraseAll()
+			// CTRL-AP ERASEALL is "Erase all flash and RAM" (PS, CTRL-AP
+			// registers; sdk-nrf doc/nrf/security/ap_protect.rst: "erases
+			// the flash, UICR, and RAM"); the NVMC's ERASEALL leaves RAM.
+			// The PS gives no value for erased RAM: the model reads zeros.
+			clear(c.ram)
 			if c.rev3 {
 				c.protected = false // open until the next reset
 			}

@@ -16,7 +16,9 @@
 //   - §4.4 FICR (CODEPAGESIZE, CODESIZE, DEVICEID, DEVICEADDR, INFO.*) and
 //     §4.5 UICR (NRFFW, CUSTOMER, PSELRESET, APPROTECT);
 //   - §5.1 access port protection and §6.x CTRL-AP (AP #1, IDR 0x02880000:
-//     RESET, ERASEALL, ERASEALLSTATUS, APPROTECTSTATUS). Revision rule
+//     RESET, ERASEALL, ERASEALLSTATUS, APPROTECTSTATUS). CTRL-AP ERASEALL
+//     erases flash, UICR and RAM (RAM reads zeros after); the NVMC's
+//     ERASEALL leaves RAM alone. Revision rule
 //     (nrfx nrf52_configuration_249: FICR 0x10000130 = 8 and 0x10000134 >=
 //     5): variant AAD0 (build code D, value 4) uses the legacy rule,
 //     protected after reset when UICR.APPROTECT.PALL is not 0xFF; variant

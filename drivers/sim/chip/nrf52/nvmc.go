@@ -95,7 +95,8 @@ func (c *Chip) nvmcWrite(off, v uint32) time.Duration {
 	return 0
 }
 
-// eraseAll erases code flash and UICR (NVMC ERASEALL or CTRL-AP ERASEALL).
+// eraseAll erases code flash and UICR (NVMC ERASEALL or CTRL-AP ERASEALL,
+// which also clears RAM: ctrlap.go).
 func (c *Chip) eraseAll() time.Duration {
 	wait := c.startOp(TimeEraseAll)
 	if !c.faults.Fire(fault.EraseFail) {

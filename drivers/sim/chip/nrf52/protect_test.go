@@ -131,3 +131,40 @@ func TestPinResetNeedsPSELRESET(t *testing.T) {
 		t.Fatal("reset kept NVMC CONFIG")
 	}
 }
+
+// TestEraseAllRAM: CTRL-AP ERASEALL is "Erase all flash and RAM" (PS,
+// CTRL-AP ERASEALL; sdk-nrf doc/nrf/security/ap_protect.rst), so a
+// locked chip's secrets in RAM do not survive a recover; the NVMC's
+// ERASEALL, run from the AHB-AP, erases flash and UICR only.
+func TestEraseAllRAM(t *testing.T) {
+	const addr = RAMBase + 0x1230
+	cases := []struct {
+		name     string
+		erase    func(t *testing.T, c *Chip)
+		wantWord uint32
+	}{
+		{"CTRL-AP ERASEALL clears RAM", func(t *testing.T, c *Chip) {
+			_ = c.CtrlAP().WriteAP(capEraseAll, 1)
+		}, 0},
+		{"NVMC ERASEALL keeps RAM", func(t *testing.T, c *Chip) {
+			wr(t, c.Bus(), config, configEEN)
+			wr(t, c.Bus(), NVMCBase+nvmcEraseAll, 1)
+		}, 0xC0FFEE42},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, clk := newChip(t, Config{})
+			b := c.Bus()
+			wr(t, b, addr, 0xC0FFEE42)
+			c.Flash()[0] = 0x12
+			tc.erase(t, c)
+			clk.Advance(TimeEraseAll)
+			if c.Flash()[0] != 0xFF {
+				t.Fatal("flash not erased")
+			}
+			if got := rd(t, b, addr); got != tc.wantWord {
+				t.Errorf("RAM %#x = %#08x, want %#08x", addr, got, tc.wantWord)
+			}
+		})
+	}
+}
