@@ -66,6 +66,10 @@ type SlotView struct {
 	Reason string     `json:"reason,omitempty"`
 	Detail string     `json:"detail,omitempty"`
 	Probe  *ProbeView `json:"probe"`
+	// Seq orders the views of one slot: a larger one is newer. A page
+	// that gets views from both /api/slots and the event stream keeps the
+	// newest, whichever arrives last.
+	Seq uint64 `json:"seq"`
 }
 
 // ProbeView is a probe as discovery saw it.

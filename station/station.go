@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -90,6 +91,7 @@ type Station struct {
 	present    int
 	statsCache statsCache
 	stopping   bool // Run is ending: no new cycle may start
+	viewSeq    atomic.Uint64
 }
 
 // New checks the options and builds the station; nothing runs until Run.

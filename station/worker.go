@@ -254,6 +254,7 @@ func (w *worker) snapshot() SlotView {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	v := w.view
+	v.Seq = w.st.viewSeq.Add(1) // under w.mu: a later snapshot sees newer state
 	if v.Probe != nil {
 		p := *v.Probe
 		v.Probe = &p

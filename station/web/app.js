@@ -169,10 +169,13 @@ function drawAll(body) {
   $("station").textContent = body.station || "";
   const grid = $("grid");
   grid.textContent = "";
+  const shown = new Map(slots);
   slots.clear();
   tiles.clear();
   const placed = layout(list);
-  for (const s of [...list].sort(byPlace)) {
+  for (let s of [...list].sort(byPlace)) {
+    const prev = shown.get(s.name);
+    if (prev !== undefined && prev.seq > s.seq) s = prev; // an event was newer
     slots.set(s.name, s);
     const el = tileFor(s, placed);
     tiles.set(s.name, el);
@@ -182,7 +185,15 @@ function drawAll(body) {
   startButton();
 }
 
+// stale: the page already shows a newer view of this slot (views come
+// from both /api/slots and the event stream, in either order).
+function stale(s) {
+  const shown = slots.get(s.name);
+  return shown !== undefined && shown.seq > s.seq;
+}
+
 function update(s) {
+  if (stale(s)) return;
   if (!tiles.has(s.name)) {
     // A slot the page has not seen: redraw everything from the API.
     loadSlots();

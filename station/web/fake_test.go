@@ -35,6 +35,10 @@ type fakeStation struct {
 	hold     chan struct{} // when set, a cycle waits half way through "program"
 	halfway  chan struct{} // closed when every running slot is half way
 	finished int64         // cycles ended
+	seq      uint64        // last SlotView.Seq handed out by setSlot
+	// stall, when set, holds a /api/slots answer after its snapshot was
+	// taken (closing stalled), as a slow network would.
+	stall, stalled chan struct{}
 }
 
 type sse struct {
@@ -98,7 +102,13 @@ func (f *fakeStation) getSlots(w http.ResponseWriter, _ *http.Request) {
 	f.mu.Lock()
 	resp := station.SlotsResponse{Station: "line-3-flash-1", Mode: fixtures.ModePedal, Cycle: f.cycles,
 		Slots: append([]station.SlotView(nil), f.slots...), Unassigned: []station.ProbeView{}}
+	stall, stalled := f.stall, f.stalled
+	f.stall = nil
 	f.mu.Unlock()
+	if stall != nil {
+		close(stalled)
+		<-stall
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -165,6 +175,8 @@ func (f *fakeStation) setSlot(i int, change func(*station.SlotView)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	change(&f.slots[i])
+	f.seq++
+	f.slots[i].Seq = f.seq
 	f.publish("slot", f.slots[i])
 }
 

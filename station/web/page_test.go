@@ -132,6 +132,32 @@ func TestOfflineBanner(t *testing.T) {
 	}
 }
 
+// TestSlowSnapshotDoesNotUndoAnEvent: after a reconnect the page reloads
+// /api/slots; when that answer arrives after a newer event (a slot that
+// passed meanwhile), the tile keeps the event's state.
+func TestSlowSnapshotDoesNotUndoAnEvent(t *testing.T) {
+	f, srv := newFake(t, slotsOf(4, 4), nil)
+	f.setSlot(0, func(s *station.SlotView) { s.State = station.StateRunning; s.Step = "program" })
+	p := load(t, srv.URL, 4)
+	p.wait("A1 running", `document.querySelector('[data-slot="A1"]') !== null`)
+	f.mu.Lock()
+	f.stall, f.stalled = make(chan struct{}), make(chan struct{})
+	stall, stalled := f.stall, f.stalled
+	f.mu.Unlock()
+	f.setOffline(true) // the page reconnects and reloads /api/slots
+	p.wait("offline", `document.body.classList.contains("offline")`)
+	f.setOffline(false)
+	<-stalled // the snapshot (A1 running) is taken and held back
+	f.setSlot(0, func(s *station.SlotView) { s.State, s.Step = station.StatePass, "" })
+	p.wait("A1 pass from the event", `document.querySelector('[data-slot="A1"]').dataset.state === "pass"`)
+	close(stall)
+	p.wait("back online", `!document.body.classList.contains("offline")`)
+	time.Sleep(100 * time.Millisecond)
+	if g := p.tiles()["A1"]; g.State != "pass" {
+		t.Errorf("A1 after the late snapshot: %s, want pass (the newer event)", dump(g))
+	}
+}
+
 // TestFortyEightSlotsFit: 48 slots in every state on the 1280x800 kiosk:
 // no scrolling, every tile whole on screen, names and state words whole
 // and big enough to read across the room. Once as the fixture places
