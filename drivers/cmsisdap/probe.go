@@ -30,6 +30,10 @@ type OpenInfo struct {
 	Serial   string // from the USB descriptor; DAP_Info's serial when empty
 	Port     string
 	Product  string
+	// ReportSize is, for v1, the HID interrupt OUT endpoint's
+	// wMaxPacketSize: the report size used until DAP_Info says (64 when
+	// 0; Atmel EDBG uses 512, OpenOCD cmsis_dap_hid.c).
+	ReportSize int
 	// WaitRetry and MatchRetry configure DAP_TransferConfigure; 0 means
 	// the defaults above.
 	WaitRetry, MatchRetry uint16
@@ -83,6 +87,10 @@ func Open(ctx context.Context, l link.Link, info OpenInfo) (*Probe, error) {
 	if p.log == nil {
 		p.log = slog.Default()
 	}
+	if v1 && info.ReportSize > hidReportSize {
+		p.t.wbuf = make([]byte, info.ReportSize)
+		p.t.packetSize = info.ReportSize
+	}
 	if p.waitRetry == 0 {
 		p.waitRetry = DefaultWaitRetry
 	}
@@ -127,12 +135,7 @@ func (p *Probe) queryInfo(ctx context.Context) error {
 	if p.packetCount, err = infoPacketCountValue(b); err != nil {
 		return err
 	}
-	// A v1 report is fixed by the HID descriptor; a probe announcing more
-	// still takes 64-byte reports on a full-speed interrupt endpoint.
-	if !p.t.v1 {
-		p.t.packetSize = size
-		p.t.rbuf = make([]byte, max(size, maxReadBuffer))
-	}
+	p.t.setPacketSize(size)
 	p.t.inFlight = min(p.packetCount, maxInFlight)
 	if p.id.Serial == "" {
 		if b, err = p.info(ctx, infoSerial); err != nil {

@@ -38,12 +38,28 @@ const drainWait = 50 * time.Millisecond
 
 func newTransport(l link.Link, v1 bool) *transport {
 	t := &transport{l: l, v1: v1, packetSize: hidReportSize, inFlight: 1}
+	// Until DAP_Info 0xFF is known, read into a buffer large enough for
+	// any report or packet: a HID stream read shorter than the report
+	// leaves the rest to be taken as the next reply.
 	t.rbuf = make([]byte, maxReadBuffer)
 	if v1 {
 		t.wbuf = make([]byte, hidReportSize)
-		t.rbuf = make([]byte, hidReportSize)
 	}
 	return t
+}
+
+// setPacketSize applies DAP_Info 0xFF. Replies are read into exactly
+// size bytes: a bulk IN transfer ends only on a short packet or a full
+// buffer, and probes send no zero-length packet after a reply that fills
+// whole endpoint packets (OpenOCD cmsis_dap_usb_read reads packet_size).
+// v1 reports are padded to the announced size (OpenOCD and pyOCD use
+// DAP_Info's size for HID too: EDBG 512, high-speed HID 1024).
+func (t *transport) setPacketSize(size int) {
+	t.packetSize = size
+	t.rbuf = make([]byte, size)
+	if t.v1 {
+		t.wbuf = make([]byte, size)
+	}
 }
 
 // send writes one command. v1 reports are zero padded to the report

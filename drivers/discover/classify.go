@@ -104,7 +104,9 @@ func cmsisDAPInterface(d link.Device) (int, drivers.Kind, bool) {
 			continue
 		}
 		switch {
-		case in.Class == 0xFF && hasBulkPair(in) && v2 < 0:
+		// A bulk pair on a vendor interface, or on any interface that names
+		// itself CMSIS-DAP (KitProg3 declares class 0; OpenOCD accepts it).
+		case (in.Class == 0xFF || mentionsCMSISDAP(in.Name)) && hasBulkPair(in) && v2 < 0:
 			v2 = in.Number
 		case in.Class == 0x03 && v1 < 0:
 			v1 = in.Number

@@ -31,7 +31,8 @@ func Open(ctx context.Context, bus link.Bus, f Found, log *slog.Logger) (drivers
 	switch f.Kind {
 	case drivers.CMSISDAPv1, drivers.CMSISDAPv2:
 		p, err := cmsisdap.Open(ctx, l, cmsisdap.OpenInfo{Kind: f.Kind, VID: f.Device.VID, PID: f.Device.PID,
-			Serial: f.Serial, Port: f.Device.Port, Product: f.Device.Product, Logger: log})
+			Serial: f.Serial, Port: f.Device.Port, Product: f.Device.Product, Logger: log,
+			ReportSize: outMaxPacket(f.Device, f.Interface)})
 		if err != nil {
 			l.Close()
 			return nil, fmt.Errorf("discover: %s: %w", describe(f), err)
@@ -47,4 +48,20 @@ func Open(ctx context.Context, bus link.Bus, f Found, log *slog.Logger) (drivers
 	}
 	l.Close()
 	return nil, fmt.Errorf("discover: %s: no native driver for kind %q", describe(f), f.Kind)
+}
+
+// outMaxPacket is the wMaxPacketSize of interface iface's first OUT
+// endpoint, 0 when unknown.
+func outMaxPacket(d link.Device, iface int) int {
+	for _, in := range d.Interfaces {
+		if in.Number != iface {
+			continue
+		}
+		for _, ep := range in.Endpoints {
+			if !ep.IsIn() {
+				return ep.MaxPacket
+			}
+		}
+	}
+	return 0
 }
