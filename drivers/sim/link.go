@@ -102,7 +102,32 @@ func (l *simLink) Read(ctx context.Context, buf []byte) (int, error) {
 	}
 	n := copy(buf, r.data)
 	if n < len(r.data) {
+		if l.in.interrupt {
+			// A HID read stream (gousb ReadStream) hands out what fits
+			// and keeps the rest of the report for the next read.
+			l.replies = append([]reply{{data: r.data[n:], ready: r.ready}}, l.replies...)
+			return n, l.pace(ctx)
+		}
 		return n, fmt.Errorf("sim: read from %s: reply of %d bytes overflows a %d-byte buffer", p.serial, len(r.data), len(buf))
+	}
+	if !l.in.interrupt {
+		// A bulk IN transfer ends on a short packet or a full buffer (USB
+		// 2.0 §5.8.3), and probe firmware sends no zero-length packet: a
+		// reply that fills whole packets leaves the transfer open, and the
+		// next reply's packets join it.
+		for n < len(buf) && len(r.data)%l.in.maxPacket == 0 {
+			if len(l.replies) == 0 {
+				return n, l.timeout(ctx)
+			}
+			r = l.replies[0]
+			l.replies = l.replies[1:]
+			l.host = l.in.schedule(max(l.host, r.ready), len(r.data))
+			m := copy(buf[n:], r.data)
+			n += m
+			if m < len(r.data) {
+				return n, fmt.Errorf("sim: read from %s: reply of %d bytes overflows a %d-byte buffer", p.serial, len(r.data), len(buf)-n+m)
+			}
+		}
 	}
 	return n, l.pace(ctx)
 }
