@@ -132,7 +132,7 @@ func (c *Chip) perform(v *view, k *cortexm.Core, f fn) bool {
 		c.rst.reset &^= rstIOQSPI | rstPadsQSPI
 	case fnFlushCache:
 		c.interfere()
-		c.xip.line = noLine
+		c.xip.flush() // flash_flush_cache writes XIP_CTRL.FLUSH
 		c.setOutover(0)
 	case fnEnterCmdXIP:
 		c.interfere()

@@ -98,11 +98,14 @@ func (v *view) read(addr uint32, size int) (uint32, time.Duration, error) {
 			return le(c.rom[addr:], size), 0, nil
 		}
 	case 0x1:
-		if addr < 0x14000000 {
+		if addr < xipCtrlBase {
 			return c.xipRead(addr, size)
 		}
 		if addr-SSIBase < 0x100 {
 			return lane(c.ssiRead(addr&0xFC), addr, size), 0, nil
+		}
+		if addr&^0xFFF == xipCtrlBase {
+			return lane(c.xipCtrlRead(addr&0xFFC), addr, size), 0, nil
 		}
 	case 0x2:
 		if off := addr - SRAMBase; off < SRAMSize {
@@ -133,11 +136,21 @@ func (v *view) write(addr uint32, size int, val uint32) (time.Duration, error) {
 	}
 	switch addr >> 28 {
 	case 0x1:
-		if addr < 0x14000000 {
-			return 0, nil // the flash never changes through XIP
+		if addr < xipCtrlBase {
+			return 0, c.xipWrite(addr) // the flash never changes through XIP
 		}
 		if addr-SSIBase < 0x100 {
 			c.ssiWrite(addr&0xFC, val<<((addr&3)*8))
+			return 0, nil
+		}
+		if addr&^0xFFF == xipCtrlBase {
+			// AHB-Lite: a narrow write changes only its byte lanes.
+			w, sh := val, (addr&3)*8
+			if size < 4 {
+				m := uint32(1)<<(uint(size)*8) - 1
+				w = c.xipCtrlRead(addr&0xFFC)&^(m<<sh) | (val&m)<<sh
+			}
+			c.xipCtrlWrite(addr&0xFFC, w)
 			return 0, nil
 		}
 	case 0x2:

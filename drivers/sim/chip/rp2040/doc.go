@@ -20,8 +20,17 @@
 //   - §4.10 SSI (CTRLR0, SSIENR, SER, BAUDR, TXFLR, RXFLR, SR, DR0,
 //     SPI_CTRLR0) and §2.19 IO_QSPI GPIO_QSPI_SS_CTRL.OUTOVER, enough to
 //     drive the flash by hand from DR0;
-//   - §2.6.3 XIP cache: 8-byte lines (a miss costs a 03h read at the SSI
-//     clock; hits are free);
+//   - §2.6.3 XIP cache (xip.go): 16 KiB, two-way set-associative, 8-byte
+//     lines, holding data, so a read after reprogramming without a flush
+//     returns stale bytes as on silicon. Aliases 0x10 (cached,
+//     allocating), 0x11 (hits only, misses do not fill), 0x12 (no lookup,
+//     always fills), 0x13 (bypass). XIP_CTRL at 0x14000000: CTRL (EN,
+//     ERR_BADWRITE, POWER_DOWN; reset EN=ERR_BADWRITE=1), FLUSH (also the
+//     bootrom's FC), STAT, CTR_HIT, CTR_ACC. Writes never reach the
+//     flash: a write to 0x10 deletes a matching line; to another alias it
+//     is a bus fault while ERR_BADWRITE is 1, else ignored. A miss costs
+//     a 03h read of one line at the SSI clock; a hit costs nothing and
+//     does not need the SSI in XIP mode;
 //   - §2.14 RESETS, §2.15 CLOCKS (clk_ref, clk_sys glitchless muxes,
 //     CLK_PERI_CTRL), §2.16 XOSC (12 MHz crystal), §2.18 PLL_SYS/PLL_USB:
 //     clk_sys, which times the SSI, starts on the ring oscillator after
@@ -46,7 +55,8 @@
 //   - the ROM reads each source byte when it sends it, so a host may stage
 //     the next block in another buffer (writes into a page not yet sent
 //     are what gets programmed);
-//   - XIP reads fail (EX left the SSI in SPI mode); SSI registers read as
+//   - XIP reads that miss the cache fail (EX left the SSI in SPI mode;
+//     hits answer from the cache, as on silicon); SSI registers read as
 //     the function set them, but a DR0 read or write, an SSIENR or SER
 //     write, or an IO_QSPI write breaks the ROM's FIFO accounting
 //     (flash_put_get counts bytes), so the function never returns;

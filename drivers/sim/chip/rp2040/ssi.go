@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/flashstation/flashstation/drivers/sim/clock"
-	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
 
 // SSI register offsets and fields (datasheet §4.10.13).
@@ -36,8 +35,6 @@ const (
 	outoverHigh  = 3
 
 	rxDepth = 16
-	xipLine = 8 // XIP cache line, bytes
-	noLine  = 0xFFFFFFFF
 )
 
 // ssi is the XIP_SSI block and the QSPI chip-select override.
@@ -52,16 +49,13 @@ type ssi struct {
 	cs     bool       // the flash is selected by OUTOVER=LOW
 }
 
-// xipState is the XIP cache, modeled for timing: the last line fetched.
-type xipState struct{ line uint32 }
-
-// resetSSI puts SSI, IO_QSPI and the cache in their reset state.
+// resetSSI puts SSI, IO_QSPI and the XIP cache in their reset state.
 func (c *Chip) resetSSI() {
 	if c.ssi.cs {
 		c.flash.Deselect()
 	}
 	c.ssi = ssi{baudr: 0, ctrlr0: 7 << 16}
-	c.xip.line = noLine
+	c.xip.reset()
 }
 
 // spiByteTime is one byte at clk_sys/BAUDR, clk_sys as CLOCKS selects it
@@ -195,31 +189,6 @@ func (c *Chip) setOutover(v uint32) {
 	r := &c.ssi.ioqspi[3]
 	*r = *r&^(3<<outoverShift) | v<<outoverShift
 	c.applyCS()
-}
-
-// xipRead serves 0x10000000–0x13FFFFFF (the four cache-mode aliases). It
-// needs the SSI in XIP mode: enabled, EEPROM-read transfers, standard SPI
-// frames, a 03h or 0Bh read command. Otherwise the datasheet defines no
-// result; the model answers a bus error so such a read fails loudly.
-func (c *Chip) xipRead(addr uint32, size int) (uint32, time.Duration, error) {
-	s := &c.ssi
-	cmd := s.spiCtrlr0 >> xipCmdShift
-	if s.ssienr == 0 || (s.ctrlr0>>tmodShift)&3 != tmodEEPROM || (s.ctrlr0>>frfShift)&3 != 0 ||
-		(cmd != 0x03 && cmd != 0x0B) || c.ssi.cs {
-		return 0, 0, hw.ErrBusFault
-	}
-	off := addr & 0x00FFFFFF // 24-bit flash address; the W25Q16 mirrors
-	var stall time.Duration
-	if line := off &^ (xipLine - 1); line != c.xip.line || addr>>24 >= 0x12 {
-		// A miss: command, three address bytes, one line of data.
-		stall = time.Duration(4+xipLine) * c.spiByteTime()
-		if addr>>24 < 0x12 { // 0x12/0x13 aliases bypass the cache
-			c.xip.line = line
-		}
-	}
-	var b [4]byte
-	c.flash.ReadArray(off, b[:size])
-	return le(b[:], size), stall, nil
 }
 
 // enterCmdXIP configures the SSI as flash_enter_cmd_xip leaves it: 32-bit
