@@ -153,7 +153,11 @@ type outcome struct {
 // and a blown deadline are station errors, not operator aborts.
 func fixResult(ctx context.Context, a *jobs.Attempt) {
 	cause := context.Cause(ctx)
+	var problem probeProblem
 	switch {
+	case errors.As(cause, &problem) && a.Result != jobs.Pass:
+		a.Result = jobs.Error
+		a.Error = prefixed(string(problem), a.Error)
 	case errors.Is(cause, errProbeGone) || (a.Result == jobs.Error && strings.Contains(a.Error, "probe disconnected")):
 		a.Result = jobs.Error
 		a.Error = prefixed("probe disconnected", a.Error)

@@ -1,6 +1,7 @@
 package station
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -149,6 +150,7 @@ type rigOpts struct {
 	// sameBoard keeps one board (UID) on each probe: a new cycle retests
 	// it instead of seeing a fresh one.
 	sameBoard bool
+	scanEvery time.Duration // probe scan interval (0: 5 ms)
 }
 
 func newRig(tb testing.TB, o rigOpts) *rig {
@@ -174,7 +176,7 @@ func newRig(tb testing.TB, o rigOpts) *rig {
 			Place: fixtures.Place{Row: 1 + i/8, Col: 1 + i%8}, Retries: o.retries, RetryOn: []jobs.Result{jobs.Error}}, Recipe: rc})
 	}
 	opts := Options{Name: "test", Mode: o.mode, Slots: slots, Bus: fx.Bus, Store: store, Registry: r.reg, Log: quiet,
-		ScanInterval: 5 * time.Millisecond, HangGrace: 50 * time.Millisecond, AttemptDeadline: o.deadline,
+		ScanInterval: cmp.Or(o.scanEvery, 5*time.Millisecond), HangGrace: 50 * time.Millisecond, AttemptDeadline: o.deadline,
 		Connect: func(ctx context.Context, p drivers.Probe, rc *recipes.Recipe) (targets.Session, error) {
 			serial := p.Identity().Serial
 			n := r.boards.Add(1)

@@ -315,3 +315,33 @@ func TestPressWhileStoppingStartsNothing(t *testing.T) {
 		t.Fatalf("press after stop: %+v", res)
 	}
 }
+
+// A probe that stays attached but becomes unusable mid-attempt (here a
+// second probe matching the slot) ends the attempt as a station error
+// naming the problem, and the tile keeps showing that problem.
+func TestProbeUnusableMidAttemptIsNamed(t *testing.T) {
+	// No rescans: the scan would clear the problem this test injects.
+	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8", scanEvery: time.Hour})
+	w := r.st.byName["S01"]
+	const problem = "several probes match usb:1-1: select one by port"
+	r.setBehave("MCULINK01001", func(ctx context.Context, op string) error {
+		if op == "program" {
+			w.mu.Lock()
+			f := *w.found
+			w.mu.Unlock()
+			w.setProbe(&f, problem)
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	})
+	r.st.Cycle("api")
+	r.waitFor(t, "cycle end", r.st.Idle)
+	list := allAttempts(t, r)
+	if len(list) != 1 || list[0].Result != jobs.Error || !strings.HasPrefix(list[0].Error, problem) {
+		t.Fatalf("attempt: %+v", list)
+	}
+	if v := r.slot("S01"); v.State != StateError || v.Reason != problem {
+		t.Errorf("slot after the attempt: %s %q, want error %q", v.State, v.Reason, problem)
+	}
+}

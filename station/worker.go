@@ -21,6 +21,12 @@ var (
 	errDeadline  = errors.New("attempt deadline exceeded")
 )
 
+// probeProblem cancels an attempt whose probe is still present but can no
+// longer be used; its text is the scan's reason.
+type probeProblem string
+
+func (p probeProblem) Error() string { return string(p) }
+
 // worker drives one slot (one probe serial): absent -> idle -> running ->
 // pass|fail|error -> running on the next press. Its mutex guards the view
 // and the presence; attempts run outside it.
@@ -61,7 +67,11 @@ func (w *worker) setProbe(f *discover.Found, problem string) {
 		w.view.Probe = &pv
 	}
 	if !now && w.cancel != nil {
-		w.cancel(errProbeGone)
+		if problem != "" {
+			w.cancel(probeProblem(problem))
+		} else {
+			w.cancel(errProbeGone)
+		}
 	}
 	if changed && !w.busy && !w.stuck {
 		switch {
@@ -194,6 +204,10 @@ func (w *worker) finish(a *jobs.Attempt) {
 		w.view.State = StateError
 	case w.found == nil:
 		w.view.State = StateAbsent
+	case w.problem != "":
+		// The probe is present but cannot be used (a second one matches
+		// the slot, unsupported firmware): that is what to fix first.
+		w.view.State, w.view.Reason = StateError, w.problem
 	case a.Result == jobs.Pass:
 		w.view.State = StatePass
 	case a.Result == jobs.Fail:
