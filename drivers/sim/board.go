@@ -26,7 +26,11 @@ func newBoard(s SlotSpec, seed uint64, clk *clock.Clock, faults *fault.Injector)
 		chip, err = stm32f4.New(stm32f4.Config{Variant: string(s.Chip), Locked: s.Locked, Seed: seed, Clock: clk, Faults: faults})
 		swj = true
 	case ChipNRF52840:
-		chip, err = nrf52.New(nrf52.Config{Approtect: s.Locked, Seed: seed, Clock: clk, Faults: faults})
+		variant := "AAD0" // legacy APPROTECT, latched from UICR at reset
+		if s.Rev3 {
+			variant = "AAF0" // revision 3: protected again after every reset
+		}
+		chip, err = nrf52.New(nrf52.Config{Variant: variant, Approtect: s.Locked, Seed: seed, Clock: clk, Faults: faults})
 	case ChipRP2040:
 		chip, err = rp2040.New(rp2040.Config{Seed: seed, Clock: clk, Faults: faults})
 	default:

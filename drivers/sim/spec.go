@@ -49,6 +49,11 @@ type SlotSpec struct {
 	Empty bool
 	// Clone: a GD32/CS32-style STM32F103 clone.
 	Clone bool
+	// Rev3: an nRF52840 of build code AAF0 ("revision 3"), whose
+	// APPROTECT is on again after every reset unless UICR.APPROTECT is
+	// HwDisabled and firmware writes APPROTECT.DISABLE; the default is
+	// AAD0, whose protection follows UICR.APPROTECT alone.
+	Rev3 bool
 	// FaultRate: probability of a random link or wire fault per opportunity.
 	FaultRate float64
 }
@@ -65,6 +70,9 @@ func (s SlotSpec) String() string {
 		} else {
 			b.WriteString("+locked")
 		}
+	}
+	if s.Rev3 {
+		b.WriteString("+rev3")
 	}
 	if s.Empty {
 		b.WriteString("+empty")
@@ -95,7 +103,12 @@ func (e *SpecError) Error() string {
 
 // ParseSpec parses a --sim spec: a comma-separated list of
 // PROBE:CHIP[+option...], each optionally prefixed N* to repeat it, e.g.
-// "8*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+locked".
+// "8*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+locked". Options:
+// locked or approtect (readout protection on), empty (no board), clone
+// (STM32F103 only: a GD32/CS32-style clone), rev3 (nRF52840 only: build
+// code AAF0, protected after every reset unless UICR and firmware both
+// disable APPROTECT, open after a CTRL-AP ERASEALL until the next reset;
+// without it AAD0), faults=RATE.
 func ParseSpec(spec string) ([]SlotSpec, error) {
 	if strings.TrimSpace(spec) == "" {
 		return nil, fmt.Errorf("sim spec is empty: want e.g. %q", "2*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+locked")
@@ -164,6 +177,11 @@ func parseSlot(item string) (SlotSpec, error) {
 				return s, fmt.Errorf("option \"clone\" applies to stm32f103c8 and stm32f103cb, not %s", s.Chip)
 			}
 			s.Clone = true
+		case "rev3":
+			if s.Chip != ChipNRF52840 {
+				return s, fmt.Errorf("option \"rev3\" (nRF52840 build code AAF0) applies to nrf52840 only, not %s", s.Chip)
+			}
+			s.Rev3 = true
 		case "faults":
 			if !hasVal {
 				return s, fmt.Errorf("option \"faults\" needs a rate, e.g. faults=0.01")
@@ -174,7 +192,7 @@ func parseSlot(item string) (SlotSpec, error) {
 			}
 			s.FaultRate = r
 		default:
-			return s, fmt.Errorf("unknown option %q: known locked, approtect, empty, clone, faults=RATE", name)
+			return s, fmt.Errorf("unknown option %q: known locked, approtect, empty, clone, rev3, faults=RATE", name)
 		}
 		if hasVal && !strings.EqualFold(name, "faults") {
 			return s, fmt.Errorf("option %q takes no value", name)

@@ -6,7 +6,7 @@ import (
 )
 
 func TestParseSpec(t *testing.T) {
-	got, err := ParseSpec("2*cmsis-dap-v2:stm32f411ce, stlink-v2:stm32f103c8+locked,cmsis-dap-v1:nrf52840+approtect+faults=0.01,stlink-v2-old:stm32f103cb+clone+empty")
+	got, err := ParseSpec("2*cmsis-dap-v2:stm32f411ce, stlink-v2:stm32f103c8+locked,cmsis-dap-v1:nrf52840+approtect+faults=0.01,stlink-v2-old:stm32f103cb+clone+empty,cmsis-dap-v2:nrf52840+REV3+approtect")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -16,6 +16,7 @@ func TestParseSpec(t *testing.T) {
 		{Probe: ProbeSTLinkV2, Chip: ChipSTM32F103C8, Locked: true},
 		{Probe: ProbeCMSISDAPv1, Chip: ChipNRF52840, Locked: true, FaultRate: 0.01},
 		{Probe: ProbeSTLinkV2Old, Chip: ChipSTM32F103CB, Clone: true, Empty: true},
+		{Probe: ProbeCMSISDAPv2, Chip: ChipNRF52840, Locked: true, Rev3: true},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d slots, want %d: %v", len(got), len(want), got)
@@ -44,6 +45,11 @@ func TestParseSpecErrors(t *testing.T) {
 		{"cmsis-dap-v2:nrf52840+faults=NaN", "want a rate from 0 to 1"},
 		{"cmsis-dap-v2:nrf52840+shiny", `unknown option "shiny"`},
 		{"cmsis-dap-v2:nrf52840+empty=1", `option "empty" takes no value`},
+		{"cmsis-dap-v2:stm32f411ce+rev3", `option "rev3" (nRF52840 build code AAF0) applies to nrf52840 only, not stm32f411ce`},
+		{"stlink-v2:stm32f103c8+locked+rev3", `applies to nrf52840 only, not stm32f103c8`},
+		{"cmsis-dap-v2:rp2040+rev3", `applies to nrf52840 only, not rp2040`},
+		{"cmsis-dap-v2:nrf52840+rev3=1", `option "rev3" takes no value`},
+		{"cmsis-dap-v2:nrf52840+shiny", `known locked, approtect, empty, clone, rev3, faults=RATE`},
 	} {
 		_, err := ParseSpec(tc.spec)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -53,7 +59,8 @@ func TestParseSpecErrors(t *testing.T) {
 }
 
 func TestSpecRoundTrip(t *testing.T) {
-	for _, s := range []string{"cmsis-dap-v2:stm32f411ce", "stlink-v2:stm32f103c8+locked+clone", "cmsis-dap-v1:nrf52840+approtect+empty+faults=0.05"} {
+	for _, s := range []string{"cmsis-dap-v2:stm32f411ce", "stlink-v2:stm32f103c8+locked+clone", "cmsis-dap-v1:nrf52840+approtect+empty+faults=0.05",
+		"cmsis-dap-v2:nrf52840+approtect+rev3", "stlink-v3:nrf52840+rev3+faults=0.01"} {
 		slots, err := ParseSpec(s)
 		if err != nil {
 			t.Fatal(err)
@@ -65,7 +72,7 @@ func TestSpecRoundTrip(t *testing.T) {
 }
 
 func FuzzParseSpec(f *testing.F) {
-	for _, s := range []string{"8*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+locked", "jlink:rp2040", "a*b:c+d=e", ",,,", "1*x:y+faults=1e-3"} {
+	for _, s := range []string{"8*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+locked", "jlink:rp2040", "a*b:c+d=e", ",,,", "1*x:y+faults=1e-3", "cmsis-dap-v2:nrf52840+rev3+approtect"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
