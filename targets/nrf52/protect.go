@@ -21,9 +21,20 @@ var ErrNoCtrlAP = errors.New("nrf52: this probe cannot reach the nRF52 CTRL-AP (
 const cswPinned = arm.DefaultCSW | 0x2 | 0x10
 
 // Unlock removes APPROTECT by erasing everything: CTRL-AP ERASEALL, wait
-// for ERASEALLSTATUS, CTRL-AP RESET, then bring the debug port back. On an
-// open chip behind an ST-Link (which cannot use the CTRL-AP of a locked
-// chip) it falls back to NVMC ERASEALL, which erases the same.
+// for ERASEALLSTATUS, then bring the debug port back. On an open chip
+// behind an ST-Link (which cannot use the CTRL-AP of a locked chip) it
+// falls back to NVMC ERASEALL, which erases the same.
+//
+// Whether the CTRL-AP is reset after the erase depends on the silicon.
+// Revision 3 (build code F0 and up) opens the debug port at the end of
+// ERASEALL and protects itself again at the next reset unless UICR says
+// HwDisabled and firmware writes APPROTECT.DISABLE (sdk-nrf
+// doc/nrf/security/ap_protect.rst; Nordic DevZone 128196: no reset
+// between ERASEALL and writing the firmware), so a reset there would undo
+// the unlock. Legacy revisions latch APPROTECT from UICR at reset, so
+// while APPROTECTSTATUS still reads protected after the erase, OpenOCD's
+// nrf52_recover reset pulse is what opens them. The status read after
+// the erase picks the path; the build code cannot be read before it.
 func (s *Session) Unlock(ctx context.Context, progress targets.ProgressFunc) error {
 	total := int64(s.v.Flash.Size)
 	protected, known, err := s.protectedByCtrlAP(ctx)
@@ -63,27 +74,43 @@ func (s *Session) Unlock(ctx context.Context, progress targets.ProgressFunc) err
 		return err
 	}
 	if protected {
-		return fmt.Errorf("nrf52: ERASEALL finished but APPROTECTSTATUS still reports protection after reset; " +
-			"power-cycle the board and unlock again")
+		targets.Logf(ctx, slog.LevelInfo, "nrf52: APPROTECTSTATUS still reads protected after ERASEALL: "+
+			"pulsing CTRL-AP RESET (legacy silicon applies the erased UICR.APPROTECT at reset)")
+		if err := s.ctrlReset(wctx); err != nil {
+			return err
+		}
+	} else {
+		targets.Logf(ctx, slog.LevelInfo, "nrf52: APPROTECTSTATUS reads open right after ERASEALL: no reset "+
+			"(on revision 3 silicon a reset would turn APPROTECT back on before the firmware is written)")
+		if err := s.syncCSW(wctx); err != nil {
+			return err
+		}
+	}
+	if err := s.ctrl.WriteAP(wctx, ctrlAP, ctrlEraseAll, 0); err != nil {
+		return fmt.Errorf("nrf52: CTRL-AP ERASEALL=0: %w", err)
+	}
+	if protected {
+		if protected, _, err = s.protectedByCtrlAP(wctx); err != nil {
+			return err
+		}
+		if protected {
+			return fmt.Errorf("nrf52: ERASEALL finished but APPROTECTSTATUS still reports protection after reset; " +
+				"power-cycle the board and unlock again")
+		}
 	}
 	report(progress, targets.PhaseUnlock, total, total)
 	return s.keepOpen(ctx)
 }
 
-// ctrlEraseAll is OpenOCD's nrf52_recover sequence, then a fresh DP.
+// ctrlEraseAll starts OpenOCD's nrf52_recover sequence: CTRL-AP ERASEALL,
+// then ERASEALLSTATUS polled to 0. The reset and ERASEALL=0 that end it
+// are Unlock's, as the revision decides whether to reset.
 func (s *Session) ctrlEraseAll(ctx context.Context) error {
-	d := s.ctrl
-	if err := d.WriteAP(ctx, ctrlAP, ctrlEraseAll, 1); err != nil {
+	if err := s.ctrl.WriteAP(ctx, ctrlAP, ctrlEraseAll, 1); err != nil {
 		return fmt.Errorf("nrf52: CTRL-AP ERASEALL: %w", err)
 	}
 	if err := s.pollCtrl(ctx, ctrlEraseAllStatus, 0, ctrlEraseTimeout); err != nil {
 		return fmt.Errorf("nrf52: CTRL-AP erase never finished: %w", err)
-	}
-	if err := s.ctrlReset(ctx); err != nil {
-		return err
-	}
-	if err := d.WriteAP(ctx, ctrlAP, ctrlEraseAll, 0); err != nil {
-		return fmt.Errorf("nrf52: CTRL-AP ERASEALL=0: %w", err)
 	}
 	return nil
 }
@@ -101,13 +128,19 @@ func (s *Session) ctrlReset(ctx context.Context) error {
 	if _, err := arm.InitDP(ctx, d); err != nil {
 		return fmt.Errorf("nrf52: debug port after reset: %w", err)
 	}
-	if err := d.WriteAP(ctx, 0, arm.CSW, cswPinned); err != nil {
-		return fmt.Errorf("nrf52: AHB-AP CSW after reset: %w", err)
+	return s.syncCSW(ctx)
+}
+
+// syncCSW writes the AHB-AP's CSW and primes the memory layer's cache
+// with the same value: after a reset, or once the AHB-AP opens, CSW may
+// not be what the cache last saw while the AP was blocked.
+func (s *Session) syncCSW(ctx context.Context) error {
+	if err := s.ctrl.WriteAP(ctx, 0, arm.CSW, cswPinned); err != nil {
+		return fmt.Errorf("nrf52: AHB-AP CSW: %w", err)
 	}
-	// Prime the memory layer's CSW cache with the same value.
 	var w [1]uint32
 	if err := s.t.Mem.ReadMemory32(ctx, nvmcReady, w[:]); err != nil {
-		targets.Logf(ctx, slog.LevelDebug, "nrf52: memory after reset: %v", err)
+		targets.Logf(ctx, slog.LevelDebug, "nrf52: first memory read after unlock or reset: %v", err)
 	}
 	return nil
 }

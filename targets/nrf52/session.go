@@ -117,7 +117,21 @@ func (s *Session) ready(ctx context.Context) error {
 }
 
 // Reset resets the chip; with halt the core stops at the reset vector.
+//
+// A revision 3 chip turns APPROTECT back on at every reset until its
+// firmware writes APPROTECT.DISABLE, so the AHB-AP may be closed right
+// after the reset: it is reset through the CTRL-AP, which needs no memory
+// access to prove the reset, and halting it at the reset vector is
+// refused, as the firmware would never open the debug port again.
 func (s *Session) Reset(ctx context.Context, halt bool) error {
+	if s.rev3(ctx) {
+		if halt {
+			return fmt.Errorf("nrf52: refusing a reset-and-halt on build %s: its APPROTECT is on again after the reset "+
+				"until the firmware writes APPROTECT.DISABLE, which a core halted at the reset vector never does; "+
+				"the chip would be locked until unlock erases it", s.id.Revision)
+		}
+		return s.resetRev3(ctx)
+	}
 	var err error
 	if halt {
 		err = s.t.Core.ResetAndHalt(ctx)
@@ -128,6 +142,41 @@ func (s *Session) Reset(ctx context.Context, halt bool) error {
 		return fmt.Errorf("nrf52: reset: %w", err)
 	}
 	s.halted = halt
+	return nil
+}
+
+// rev3 reports whether the chip is known (or, open, found) to be of
+// revision 3 and the CTRL-AP is in reach.
+func (s *Session) rev3(ctx context.Context) bool {
+	if s.ctrl == nil || s.isSTLink() {
+		return false
+	}
+	if s.id == nil {
+		if id, err := s.Identify(ctx); err != nil || id.Protected {
+			return false
+		}
+	}
+	return s.id != nil && newAPProtect(s.id.RevID)
+}
+
+// resetRev3 pulses CTRL-AP RESET and reports, without failing, whether
+// the chip came out of it protected.
+func (s *Session) resetRev3(ctx context.Context) error {
+	build := s.id.Revision
+	if err := s.ctrlReset(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	s.checked, s.halted, s.id = false, false, nil
+	protected, _, err := s.protectedByCtrlAP(ctx)
+	if err != nil {
+		return err
+	}
+	if protected {
+		targets.Logf(ctx, slog.LevelInfo, "nrf52: reset through the CTRL-AP; build %s is protected again after it "+
+			"(APPROTECT stays off only when UICR.APPROTECT=HwDisabled and the firmware writes APPROTECT.DISABLE at boot)", build)
+	} else {
+		targets.Logf(ctx, slog.LevelInfo, "nrf52: reset through the CTRL-AP; build %s is open after it", build)
+	}
 	return nil
 }
 
