@@ -62,14 +62,22 @@ func TestFlashSimulated(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &a); err != nil || a.Result != jobs.Pass || a.UnitUID == "" {
 		t.Fatalf("json attempt = %+v, %v", a, err)
 	}
+	// The nRF52840 bootloader flow on a revision 3 (AAF0) chip, whose
+	// debug port closes again at every reset.
+	out.Reset()
+	errb.Reset()
+	if code := run(ctx, []string{"flash", "--recipe", filepath.Join(dir, "nrf52840-bootloader.toml"), "--sim", "cmsis-dap-v2:nrf52840+approtect+rev3", "--db", db}, &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "result   PASS") {
+		t.Fatalf("nRF52840 rev3: exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
+	}
 	store, err := jobs.Open(db, jobs.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
 	all, _ := store.Query(ctx, jobs.Filter{})
-	if len(all) != 5 {
-		t.Errorf("store holds %d attempts, want 5 (pass, three connect failures, pico)", len(all))
+	if len(all) != 6 {
+		t.Errorf("store holds %d attempts, want 6 (pass, three connect failures, pico, nRF52840 rev3)", len(all))
 	}
 	if code := run(ctx, []string{"flash", "--sim", "stlink-v2:stm32f103c8"}, &out, &errb); code != 2 {
 		t.Errorf("no --recipe: exit %d", code)
