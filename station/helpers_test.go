@@ -260,3 +260,13 @@ func (r *rig) slot(name string) SlotView {
 	}
 	return SlotView{}
 }
+
+// holdInProgram is a board whose program step runs until the attempt is
+// cancelled (abort, unplug, deadline, stop).
+func holdInProgram(ctx context.Context, op string) error {
+	if op == "program" {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}

@@ -115,13 +115,7 @@ func TestAbortRightAfterPressStopsTheSlot(t *testing.T) {
 	// program returns only when the attempt is cancelled (or its 300 ms
 	// deadline passes), so every abort below comes while the slot is busy.
 	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8", noSync: true, deadline: 300 * time.Millisecond})
-	r.setBehave("MCULINK01001", func(ctx context.Context, op string) error {
-		if op == "program" {
-			<-ctx.Done()
-			return ctx.Err()
-		}
-		return nil
-	})
+	r.setBehave("MCULINK01001", holdInProgram)
 	lost := 0
 	for i := 0; i < 10; i++ {
 		if res := r.st.Cycle("api"); !res.Started {
@@ -193,15 +187,8 @@ func TestUnknownAPIPathAndMethodAreJSON(t *testing.T) {
 func TestAbortBodyWithUnknownFieldIsRefused(t *testing.T) {
 	r := newRig(t, rigOpts{spec: "2*cmsis-dap-v2:stm32f103c8"})
 	r.st.opts.LoopbackOnly = true
-	hold := func(ctx context.Context, op string) error {
-		if op == "program" {
-			<-ctx.Done()
-			return ctx.Err()
-		}
-		return nil
-	}
-	r.setBehave("MCULINK01001", hold)
-	r.setBehave("MCULINK01002", hold)
+	r.setBehave("MCULINK01001", holdInProgram)
+	r.setBehave("MCULINK01002", holdInProgram)
 	srv := httptest.NewServer(r.st.Handler(r.reg))
 	defer srv.Close()
 	r.st.Cycle("api")
@@ -243,13 +230,7 @@ func TestHungSlotViewAfterItReturns(t *testing.T) {
 // Stopping the station ends running attempts as aborted, saying why.
 func TestStopRecordsRunningAttemptsAsStopping(t *testing.T) {
 	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8"})
-	r.setBehave("MCULINK01001", func(ctx context.Context, op string) error {
-		if op == "program" {
-			<-ctx.Done()
-			return ctx.Err()
-		}
-		return nil
-	})
+	r.setBehave("MCULINK01001", holdInProgram)
 	r.st.Cycle("api")
 	r.waitFor(t, "programming", func() bool { return r.slot("S01").Step == "program" })
 	r.cancel()

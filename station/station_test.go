@@ -222,13 +222,7 @@ func TestRetryPolicyAndAbort(t *testing.T) {
 		t.Errorf("S02 %+v", v)
 	}
 
-	r.setBehave("MCULINK01001", func(ctx context.Context, op string) error {
-		if op == "program" {
-			<-ctx.Done()
-			return ctx.Err()
-		}
-		return nil
-	})
+	r.setBehave("MCULINK01001", holdInProgram)
 	r.st.Cycle("api")
 	r.setBehave("MCULINK01002", nil)
 	r.waitFor(t, "S01 running, S02 done", func() bool {
