@@ -113,6 +113,7 @@ func (s *Store) applyLoop(every time.Duration, stop <-chan struct{}, done chan<-
 	defer close(done)
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var failingSince, lastLogged time.Time
 	for {
 		select {
 		case <-stop:
@@ -120,12 +121,27 @@ func (s *Store) applyLoop(every time.Duration, stop <-chan struct{}, done chan<-
 		case <-t.C:
 		case <-s.journal.kick:
 		}
-		if err := s.applyRound(); err != nil {
+		err := s.applyRound()
+		s.journal.setApplyErr(err)
+		switch {
+		case err != nil && (failingSince.IsZero() || time.Since(lastLogged) >= applyErrorLogEvery):
+			// Once, then once a minute: a full disk must not also fill the log.
 			s.log.Error("jobs: could not copy journaled attempts into the database; they stay in the journal and are retried",
 				"db", s.path, "err", err)
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+			}
+			lastLogged = time.Now()
+		case err == nil && !failingSince.IsZero():
+			s.log.Info("jobs: journaled attempts copied into the database again", "db", s.path,
+				"after", time.Since(failingSince).Round(time.Second))
+			failingSince = time.Time{}
 		}
 	}
 }
+
+// applyErrorLogEvery spaces the log lines of a round that keeps failing.
+const applyErrorLogEvery = time.Minute
 
 // applyRound switches journal files, commits everything pending (which
 // then includes all the old file holds) and empties the old file. A file a

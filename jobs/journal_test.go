@@ -557,3 +557,34 @@ func TestOversizedRecordIsRefused(t *testing.T) {
 	a := begin(t, s) // the journal still works
 	finish(t, s, a, Pass)
 }
+
+// When the database keeps refusing records (a full disk), writes fail once
+// too many wait, instead of growing the journal and memory without end;
+// once a round succeeds again they are accepted.
+func TestWritesStopWhileTheDatabaseRefusesRecords(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "a.db"), neverApply())
+	s.journal.maxPending = 3
+	bad := journalRecord{kind: recordBegin, id: 42, uid: strings.Repeat("a", bolt.MaxKeySize), value: []byte("{}")}
+	s.journal.mu.Lock()
+	s.journal.pending = append(s.journal.pending, bad)
+	s.journal.mu.Unlock()
+	a := begin(t, s)
+	finish(t, s, a, Pass) // 3 pending now, the bad one first
+	err := s.applyRound()
+	s.journal.setApplyErr(err)
+	if err == nil {
+		t.Fatal("a round with an unstorable record succeeded")
+	}
+	if err := s.Begin(context.Background(), &Attempt{Recipe: "r"}); err == nil || !strings.Contains(err.Error(), "refuses them") {
+		t.Fatalf("Begin with 3 records stuck: %v", err)
+	}
+	s.journal.mu.Lock()
+	s.journal.pending = slices.DeleteFunc(s.journal.pending, func(r journalRecord) bool { return r.id == bad.id })
+	s.journal.mu.Unlock()
+	s.journal.setApplyErr(s.applyRound())
+	b := begin(t, s)
+	finish(t, s, b, Pass)
+	if got, err := s.Get(context.Background(), a.ID); err != nil || got.Result != Pass {
+		t.Fatalf("attempt recorded before the stall: %+v, %v", got, err)
+	}
+}

@@ -47,8 +47,12 @@ type wal struct {
 	idle    *sync.Cond
 	err     error // set after a failed write: the journal is unusable
 	pending []journalRecord
-	taken   bool          // a commit holds records it took from pending
-	kick    chan struct{} // asks the applier for a round early
+	taken   bool // a commit holds records it took from pending
+	// applyErr is the last round's failure, nil once a round succeeds;
+	// with maxPending records waiting it refuses new ones.
+	applyErr   error
+	maxPending int           // maxPending, smaller in tests
+	kick       chan struct{} // asks the applier for a round early
 }
 
 // journalFile is one of the two files.
@@ -85,6 +89,18 @@ const journalPrealloc = 1 << 20
 // kickPending asks for an early round once this many records wait.
 const kickPending = 2048
 
+// maxPending bounds the records held in memory while the database keeps
+// refusing them (a full disk): beyond it writes fail instead of growing
+// the journal and memory without end. A station records two or three per
+// attempt, so this is hours of production.
+const maxPending = 100_000
+
+func (w *wal) setApplyErr(err error) {
+	w.mu.Lock()
+	w.applyErr = err
+	w.mu.Unlock()
+}
+
 // journalPaths names the two journal files of database path.
 func journalPaths(path string) [2]string {
 	return [2]string{path + ".journal0", path + ".journal1"}
@@ -101,6 +117,11 @@ func (w *wal) append(r *journalRecord) error {
 	w.mu.Lock()
 	if w.err != nil {
 		err := w.err
+		w.mu.Unlock()
+		return err
+	}
+	if len(w.pending) >= w.maxPending && w.applyErr != nil {
+		err := fmt.Errorf("jobs: %d records wait in the journal and the database refuses them (%w); nothing more is accepted until it takes them", len(w.pending), w.applyErr)
 		w.mu.Unlock()
 		return err
 	}
@@ -316,7 +337,7 @@ func (w *wal) close() error {
 // The files are not emptied here: the caller does that once the records
 // are in bbolt.
 func openJournal(path string, id dbID, noSync bool, log *slog.Logger) (*wal, []journalRecord, error) {
-	w := &wal{noSync: noSync, id: id, next: newWalBatch(), kick: make(chan struct{}, 1), nextGen: 1}
+	w := &wal{noSync: noSync, id: id, next: newWalBatch(), kick: make(chan struct{}, 1), nextGen: 1, maxPending: maxPending}
 	w.idle = sync.NewCond(&w.mu)
 	type found struct {
 		gen  uint64
