@@ -185,8 +185,7 @@ func (b fpecBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 
 func (b fpecBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
 	c := b.c
-	c.f.write(c, off&^3, stm32x.Merge(c.f.read(c, off&^3), off, size, v))
-	return 0, nil
+	return 0, c.f.write(c, off&^3, stm32x.Merge(c.f.read(c, off&^3), off, size, v))
 }
 
 func (f *fpec) read(c *Chip, reg uint32) uint32 {
@@ -217,15 +216,15 @@ func (f *fpec) read(c *Chip, reg uint32) uint32 {
 	return 0 // KEYR, OPTKEYR are write-only
 }
 
-func (f *fpec) write(c *Chip, reg, v uint32) {
+func (f *fpec) write(c *Chip, reg, v uint32) error {
 	switch reg {
 	case regACR:
 		f.acr = v&0x1F | (v&0x10)<<1 // PRFTBS follows PRFTBE
 	case regKEYR:
-		f.writeKey(v)
+		return f.writeKey(v)
 	case regOPTKEYR:
 		if f.cr&crLOCK != 0 {
-			return
+			return nil
 		}
 		if done, _ := f.optKey.Feed(v, Key1, Key2); done {
 			f.cr |= crOPTWRE
@@ -239,20 +238,26 @@ func (f *fpec) write(c *Chip, reg, v uint32) {
 			f.ar = v
 		}
 	}
+	return nil
 }
 
 // writeKey runs the KEY1, KEY2 sequence; any other value locks the FPEC
 // until the next reset (PM0075 §2.3.1).
-func (f *fpec) writeKey(v uint32) {
-	if f.lockedOut || f.cr&crLOCK == 0 {
-		return
+func (f *fpec) writeKey(v uint32) error {
+	if f.lockedOut {
+		return hw.ErrBusFault
+	}
+	if f.cr&crLOCK == 0 {
+		return nil
 	}
 	switch done, wrong := f.key.Feed(v, Key1, Key2); {
 	case done:
 		f.cr &^= crLOCK
 	case wrong:
-		f.lockedOut = true
+		f.lockedOut = true // and a bus error (PM0075 §2.3.2 "Unlocking the Flash memory")
+		return hw.ErrBusFault
 	}
+	return nil
 }
 
 // writeCR: ignored while locked. OPTWRE can only be cleared by software;

@@ -183,12 +183,24 @@ func TestWriteWhileBusy(t *testing.T) {
 	}
 }
 
+// PM0075 §2.3.2: a wrong key sequence locks the FPEC until the next reset
+// and returns a bus error, on KEY1's write if KEY1 is wrong, else on the
+// second write; keys written after that get a bus error too.
 func TestWrongKeyLocksUntilReset(t *testing.T) {
 	d := newDbg(t, Config{})
+	if err := d.Wr(FPECBase+regKEYR, 4, 0xDEADBEEF); !errors.Is(err, hw.ErrBusFault) {
+		t.Errorf("wrong KEY1: %v, want a bus error", err)
+	}
+	d.pulseReset()
 	d.W32(FPECBase+regKEYR, Key1)
-	d.W32(FPECBase+regKEYR, 0xDEADBEEF)
-	d.W32(FPECBase+regKEYR, Key1)
-	d.W32(FPECBase+regKEYR, Key2)
+	if err := d.Wr(FPECBase+regKEYR, 4, 0xDEADBEEF); !errors.Is(err, hw.ErrBusFault) {
+		t.Errorf("wrong KEY2: %v, want a bus error", err)
+	}
+	for _, k := range []uint32{Key1, Key2} {
+		if err := d.Wr(FPECBase+regKEYR, 4, k); !errors.Is(err, hw.ErrBusFault) {
+			t.Errorf("key %#x after the lockout: %v, want a bus error", k, err)
+		}
+	}
 	if d.R32(FPECBase+regCR)&crLOCK == 0 {
 		t.Fatal("right keys unlocked the FPEC after a wrong sequence")
 	}

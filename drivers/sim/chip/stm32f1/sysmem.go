@@ -24,10 +24,9 @@ func (b sysBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 		w = stm32x.UIDWord(c.UID(), i)
 	case a >= 0x800:
 		i := (a - 0x800) / 2
-		if c.f.bsy.On() {
-			return 0, c.f.bsy.Left(c.clk.Now()), nil
-		}
 		w = uint32(c.opt[i]) | uint32(c.opt[i+1])<<16
+		// Stalls while BSY, then reads what the operation left.
+		return stm32x.Lane(w, off, size), c.f.bsy.Left(c.clk.Now()), nil
 	}
 	return stm32x.Lane(w, off, size), 0, nil
 }
@@ -49,10 +48,8 @@ func (b flashBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	if c.rdp {
 		return 0, 0, hw.ErrBusFault
 	}
-	if c.f.bsy.On() {
-		return 0, c.f.bsy.Left(c.clk.Now()), nil
-	}
-	return c.flash.Load(off, size), 0, nil
+	// Stalls while BSY; the read then completes with the array's data.
+	return c.flash.Load(off, size), c.f.bsy.Left(c.clk.Now()), nil
 }
 
 func (b flashBus) Write(off uint32, size int, v uint32) (time.Duration, error) {

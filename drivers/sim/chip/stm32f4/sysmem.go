@@ -37,14 +37,11 @@ type optBus struct{ c *Chip }
 
 func (b optBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	c := b.c
-	if c.f.bsy.On() {
-		return 0, c.f.bsy.Left(c.clk.Now()), nil
-	}
 	w := c.opt & 0xFFFF
 	if off >= 8 {
 		w = c.opt >> 16 & 0x8FFF
 	}
-	return stm32x.Lane(w, off, size), 0, nil
+	return stm32x.Lane(w, off, size), c.f.bsy.Left(c.clk.Now()), nil
 }
 
 func (b optBus) Write(uint32, int, uint32) (time.Duration, error) { return 0, hw.ErrBusFault }
@@ -58,10 +55,7 @@ func (b flashBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	if c.level > 0 {
 		return 0, 0, hw.ErrBusFault
 	}
-	if c.f.bsy.On() {
-		return 0, c.f.bsy.Left(c.clk.Now()), nil
-	}
-	return c.flash.Load(off, size), 0, nil
+	return c.flash.Load(off, size), c.f.bsy.Left(c.clk.Now()), nil
 }
 
 func (b flashBus) Write(off uint32, size int, v uint32) (time.Duration, error) {
