@@ -77,6 +77,11 @@ func (s *Session) writeRDP(ctx context.Context, rdp uint32, started func()) (err
 	if _, err := s.T.WaitFor(ctx, regSR, srBSY, 0, sectorTimeout); err != nil {
 		return fmt.Errorf("stm32f4: flash controller busy: %w", err)
 	}
+	// Error flags are sticky (RM0383 §3.8.4): clear old ones so the wait
+	// after OPTSTRT reports only this change.
+	if err := s.T.Write32(ctx, regSR, srEOP|srErrors); err != nil {
+		return fmt.Errorf("stm32f4: clear FLASH_SR: %w", err)
+	}
 	optcr, err := s.T.Read32(ctx, regOPTCR)
 	if err != nil {
 		return fmt.Errorf("stm32f4: read FLASH_OPTCR: %w", err)
