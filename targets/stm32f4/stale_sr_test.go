@@ -10,10 +10,8 @@ import (
 
 // FLASH_SR error flags are sticky until software writes 1 to them (RM0383
 // §3.8.4). A flag left from before (firmware, or a debugger's software
-// breakpoint written into flash sets PGSERR) is not cleared by writeRDP
-// before OPTSTRT, so the wait after OPTSTRT reports the option change as
-// failed although it ran. Begin (CR path) clears SR first; writeRDP does
-// not.
+// breakpoint written into flash, sets PGSERR) must not make the wait after
+// OPTSTRT report an RDP change as failed although it ran.
 func TestStaleSRErrorDoesNotFailRDPChange(t *testing.T) {
 	for _, tc := range []struct {
 		spec string
