@@ -156,6 +156,14 @@ func New(o Options) (*Station, error) {
 		s.workers = append(s.workers, w)
 		s.byName[sc.Name] = w
 		m.setSlotState(sc.Name, StateAbsent)
+		// Start the counters the rules take increase() of at 0: a series
+		// born at 1 on its first event hides that event from increase(),
+		// so a slot's first failures after a restart would not count.
+		for _, res := range []jobs.Result{jobs.Pass, jobs.Fail, jobs.Error, jobs.Aborted} {
+			m.attempts.WithLabelValues(string(res), sc.Recipe.Name, sc.Name)
+		}
+		m.firstAttempts.WithLabelValues(sc.Recipe.Name, "true")
+		m.firstAttempts.WithLabelValues(sc.Recipe.Name, "false")
 	}
 	return s, nil
 }

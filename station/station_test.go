@@ -52,6 +52,15 @@ func TestCyclePassesEverySlot(t *testing.T) {
 	expected := `
 # HELP flashstation_attempts_total Attempts finished, by result (pass, fail, error, aborted), recipe and slot.
 # TYPE flashstation_attempts_total counter
+flashstation_attempts_total{recipe="bluepill",result="aborted",slot="S01"} 0
+flashstation_attempts_total{recipe="bluepill",result="aborted",slot="S02"} 0
+flashstation_attempts_total{recipe="bluepill",result="aborted",slot="S03"} 0
+flashstation_attempts_total{recipe="bluepill",result="error",slot="S01"} 0
+flashstation_attempts_total{recipe="bluepill",result="error",slot="S02"} 0
+flashstation_attempts_total{recipe="bluepill",result="error",slot="S03"} 0
+flashstation_attempts_total{recipe="bluepill",result="fail",slot="S01"} 0
+flashstation_attempts_total{recipe="bluepill",result="fail",slot="S02"} 0
+flashstation_attempts_total{recipe="bluepill",result="fail",slot="S03"} 0
 flashstation_attempts_total{recipe="bluepill",result="pass",slot="S01"} 1
 flashstation_attempts_total{recipe="bluepill",result="pass",slot="S02"} 1
 flashstation_attempts_total{recipe="bluepill",result="pass",slot="S03"} 1
