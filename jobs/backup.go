@@ -19,6 +19,11 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("jobs: %w", err)
 	}
+	if s.unrecovered != nil {
+		// The journal's last records are not in the file: a copy that
+		// looks complete would not be.
+		return 0, fmt.Errorf("jobs: backup %s: the last writer stopped without closing it and this process cannot recover it (%v); run the backup as a user who may write the file, or start the station once first", s.path, s.unrecovered)
+	}
 	if err := s.flush(ctx); err != nil {
 		return 0, err
 	}

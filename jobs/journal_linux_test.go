@@ -1,8 +1,10 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -32,5 +34,10 @@ func TestReadOnlyOpenOnReadOnlyMedia(t *testing.T) {
 	defer r.Close()
 	if got, err := r.Get(context.Background(), a.ID); err != nil || got.Result != Running {
 		t.Fatalf("Get = %+v, %v; want the attempt as it stands (running)", got, err)
+	}
+	// A backup would look complete without the journal's records: refused.
+	var buf bytes.Buffer
+	if _, err := r.Backup(context.Background(), &buf); err == nil || !strings.Contains(err.Error(), "cannot recover") {
+		t.Errorf("backup of an unrecovered file: %v, want a refusal", err)
 	}
 }

@@ -63,6 +63,9 @@ type Store struct {
 	stopped  chan struct{}
 	closing  sync.Once
 	closeErr error
+	// unrecovered: a read-only store showing a crashed writer's file as it
+	// stands, because this process could not recover it (why).
+	unrecovered error
 }
 
 // Open opens or creates the attempt database at path. Writable opens create
@@ -130,12 +133,14 @@ func openRecovered(path string, opts Options) (*Store, error) {
 	w := opts
 	w.ReadOnly = false
 	ws, err := Open(path, w)
+	var unrecovered error
 	switch {
 	case err == nil:
 		if err := ws.Close(); err != nil {
 			return nil, err
 		}
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		unrecovered = err
 		opts.Logger.Warn("jobs: the last writer of this database stopped without closing it and it cannot be recovered from here (read-only file): attempts it was recording read as running or are missing",
 			"db", path, "err", err)
 	default:
@@ -148,7 +153,7 @@ func openRecovered(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, readOnly: true, log: opts.Logger}
+	s := &Store{db: db, path: path, readOnly: true, log: opts.Logger, unrecovered: unrecovered}
 	s.group.db = db
 	if err := s.initReadOnly(); err != nil {
 		db.Close()
