@@ -195,6 +195,21 @@ func (c *Core) loadVectors() {
 	c.regs[RegXPSR] = (pc & 1) << 24 // EPSR.T from bit 0 of the vector
 }
 
+// LockUp puts a running core in Lockup, as a fault it cannot escalate
+// does (ARMv7-M ARM B1.5.15): the chip calls it when the core's own
+// instruction fetch bus-faults and the HardFault vector fetch faults as
+// well. PC reads 0xFFFFFFFE and DHCSR.S_LOCKUP 1 until a reset; the
+// debugger can still halt the core. A halted or held core is unaffected.
+func (c *Core) LockUp() {
+	if !c.Running() {
+		return
+	}
+	c.cycAccumulate()
+	c.retireSt = true
+	c.lockup = true
+	c.regs[RegPC] = 0xFFFFFFFE
+}
+
 // HaltAt enters Debug state with PC = pc, as a debug event (BKPT, FPB match,
 // watchpoint) would.
 func (c *Core) HaltAt(pc uint32, reason HaltReason) {

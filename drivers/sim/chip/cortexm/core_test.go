@@ -238,3 +238,24 @@ func TestRetireStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestLockUp: a running core the chip locks up stops with PC 0xFFFFFFFE
+// and S_LOCKUP; the debugger can still halt it, and a reset clears it.
+func TestLockUp(t *testing.T) {
+	c, b := newCore(t)
+	c.LockUp()
+	if c.Running() || c.Reg(RegPC) != 0xFFFFFFFE {
+		t.Fatalf("running=%v PC=%#x after LockUp", c.Running(), c.Reg(RegPC))
+	}
+	if v := rd(t, b, 0xE000EDF0); v&dhcsrSLockup == 0 {
+		t.Fatalf("DHCSR %#x: S_LOCKUP clear", v)
+	}
+	wr(t, b, 0xE000EDF0, 0xA05F0003)
+	if !c.Halted() {
+		t.Fatal("locked-up core did not halt on C_HALT")
+	}
+	c.Reset()
+	if c.Reg(RegPC) != 0x08000144 || rd(t, b, 0xE000EDF0)&dhcsrSLockup != 0 {
+		t.Fatalf("reset did not clear lockup: PC=%#x", c.Reg(RegPC))
+	}
+}
