@@ -103,9 +103,12 @@ func New(cfg Config) (*Chip, error) {
 		UID:        stm32x.NewUID(cfg.Seed),
 		CPU:        cortexm.Config{CPUID: CPUID, Clock: c.clk, ROMPart: DevID, ROMJEP106: 0x20},
 		DPIDR:      DPIDR, APIDR: AHBAPIDR,
-		JTAG:   []hw.TAPSpec{{IRLen: 5, IDCODE: BSTAP, DP: -1}, {IRLen: 4, IDCODE: CPUTAP, DP: 0}},
-		Reset:  c.resetPeripherals,
-		Settle: func() { c.f.settle(c) },
+		// PM0075 §2.4.1: read protection shuts the CPU out of main flash
+		// in debug mode (Mu held when called).
+		DebugLocksFlash: func() bool { return c.rdp },
+		JTAG:            []hw.TAPSpec{{IRLen: 5, IDCODE: BSTAP, DP: -1}, {IRLen: 4, IDCODE: CPUTAP, DP: 0}},
+		Reset:           c.resetPeripherals,
+		Settle:          func() { c.f.settle(c) },
 	}
 	if cfg.Clone {
 		bc.Name += "+clone"

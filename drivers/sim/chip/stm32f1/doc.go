@@ -22,7 +22,11 @@
 // Every access reaches the model through the debugger (no firmware runs), so
 // read protection applies to all of them: under RDP, main flash reads are bus
 // errors and program/page erase set WRPRTERR; mass erase and option erase
-// stay allowed.
+// stay allowed. The CPU's own vector fetch is cut off too once a debugger
+// has connected (DP CDBGPWRUPREQ) since the last power-on: a protected
+// chip locks up at a system reset instead of booting, until a power cycle
+// without a debugger (PM0075 §2.4.1: "apply a POR ... instead of a system
+// reset"; see stm32x.Board).
 //
 // The clone variant differs where GD32/CS32/APM32 parts do: CPUID r2p1
 // (0x412FC231), other DP/TAP ids and REV_ID, ARM's default ROM table, and a

@@ -106,9 +106,12 @@ func New(cfg Config) (*Chip, error) {
 		CPU:        cortexm.Config{CPUID: CPUID, FPU: true, Clock: c.clk, ROMPart: DevID, ROMJEP106: 0x20},
 		DPIDR:      DPIDR, APIDR: AHBAPIDR,
 		Blocked: c.debugBlocked,
-		JTAG:    []hw.TAPSpec{{IRLen: 5, IDCODE: BSTAP, DP: -1}, {IRLen: 4, IDCODE: CPUTAP, DP: 0}},
-		Reset:   c.resetPeripherals,
-		Settle:  func() { c.f.settle(c) },
+		// Level 1 only: at level 2 no debugger can connect (RM0383
+		// §3.6.3), so the CPU always boots its flash. Mu held when called.
+		DebugLocksFlash: func() bool { return c.level == 1 },
+		JTAG:            []hw.TAPSpec{{IRLen: 5, IDCODE: BSTAP, DP: -1}, {IRLen: 4, IDCODE: CPUTAP, DP: 0}},
+		Reset:           c.resetPeripherals,
+		Settle:          func() { c.f.settle(c) },
 	})
 	return c, nil
 }

@@ -24,6 +24,9 @@
 //
 // Every access comes from the debugger (no firmware runs), so level 1
 // applies to all of them: flash reads are bus errors and program/erase set
-// WRPERR. Level 2 cuts the debugger off (the MEM-AP's Blocked hook) and
-// freezes the option bytes.
+// WRPERR. The CPU's own vector fetch is cut off at level 1 too once a
+// debugger has connected (DP CDBGPWRUPREQ) since the last power-on: the
+// core locks up at a system reset instead of booting, until a power cycle
+// without a debugger (§3.6.3; see stm32x.Board). Level 2 cuts the debugger
+// off (the MEM-AP's Blocked hook) and freezes the option bytes.
 package stm32f4

@@ -38,7 +38,10 @@ type BoardConfig struct {
 	DPIDR       uint32
 	APIDR       uint32      // the AHB-AP's IDR
 	Blocked     func() bool // the AHB-AP refuses memory access (RDP level 2); may be nil
-	JTAG        []hw.TAPSpec
+	// DebugLocksFlash reports whether the loaded protection takes main
+	// flash away from the CPU once a debugger has connected (RDP level 1).
+	DebugLocksFlash func() bool
+	JTAG            []hw.TAPSpec
 	// Reset resets the chip's peripherals: at power-on, on nRESET release
 	// and on AIRCR.SYSRESETREQ (flash interface locked, option bytes
 	// reloaded).
@@ -58,8 +61,11 @@ type Board struct {
 	dps  []hw.DPSpec
 
 	powered, inReset bool
-	dbgmcuCR         uint32
-	rcc              [0x400 / 4]uint32
+	// debugSeen latches a debug connection until power-on reset: see
+	// debugConnect.
+	debugSeen bool
+	dbgmcuCR  uint32
+	rcc       [0x400 / 4]uint32
 }
 
 var _ hw.Chip = (*Board)(nil)
@@ -70,6 +76,7 @@ func NewBoard(cfg BoardConfig) *Board {
 	cc := cfg.CPU
 	cc.Fetch, cc.OnSysResetReq = b.fetch, b.systemReset
 	b.core = cortexm.New(cc)
+	b.core.SetOnResume(b.checkPC)
 	n := uint32(len(cfg.Flash))
 	b.bus.Add(0x00000000, n, cfg.FlashBus) // BOOT0 low: flash aliased at 0
 	b.bus.Add(FlashBase, n, cfg.FlashBus)
@@ -83,7 +90,7 @@ func NewBoard(cfg BoardConfig) *Board {
 	b.dps = []hw.DPSpec{{DPIDR: cfg.DPIDR, Version: 1, APs: []hw.APSpec{{Mem: &hw.MemAPSpec{
 		Bus: lockedBus{b}, IDR: cfg.APIDR, BASE: 0xE00FF003, WrapBytes: 4096, Sizes: []int{1, 2},
 		Blocked: cfg.Blocked,
-	}}}}}
+	}}}, OnCtrlStat: b.debugConnect}}
 	b.SetPower(true)
 	return b
 }
@@ -124,6 +131,7 @@ func (b *Board) SetPower(on bool) {
 		return
 	}
 	b.powered = on
+	b.debugSeen = false // only a power-on reset forgets the debugger
 	if !on {
 		b.core.PowerOff()
 		b.inReset = false
@@ -193,12 +201,65 @@ func (l lockedBus) Write(addr uint32, size int, v uint32) (time.Duration, error)
 	return b.bus.Write(addr, size, v)
 }
 
-// fetch is the core's vector fetch: the CPU reads flash regardless of RDP.
+// fetch is the core's vector fetch from the table at 0 (flash, BOOT0
+// low). Under RDP level 1 with a debugger seen since power-on it is a bus
+// error, so the core locks up instead of booting (see debugConnect).
 func (b *Board) fetch(addr uint32) (uint32, error) {
-	if int(addr)+4 > len(b.cfg.Flash) {
+	if int(addr)+4 > len(b.cfg.Flash) || b.cpuFlashBlocked() {
 		return 0, hw.ErrBusFault
 	}
 	return b.cfg.Flash.Load(addr, 4), nil
+}
+
+// cdbgPwrUpReq is DP CTRL/STAT.CDBGPWRUPREQ (ADIv5 B2.2.2), which every
+// debugger sets before its first AP access.
+const cdbgPwrUpReq = 1 << 28
+
+// debugConnect watches the DP's CTRL/STAT: a debug power-up request is a
+// debugger connecting, and the chip remembers it until power-on reset.
+// Under RDP level 1 "no access (read, erase, program) to Flash memory can
+// be performed while the debug feature is connected ... A bus error is
+// generated in case of read request" (RM0383 §3.6.3; same words in RM0402
+// and RM0090 §3.7.3), and "if the read protection is set while the
+// debugger is still connected (or has been connected since the last
+// power-on) through JTAG/SWD, apply a POR (power-on reset) instead of a
+// system reset" (RM0090 §3.7.3 note; PM0075 §2.4.1 for the F1: "... instead
+// of a system reset (without debugger connection)"). So a system reset
+// keeps the latch and only power clears it. Firmware already running from
+// flash faults on its next fetch. Called by the DP without Mu held.
+func (b *Board) debugConnect(ctrlStat uint32) {
+	if ctrlStat&cdbgPwrUpReq == 0 {
+		return
+	}
+	b.cfg.Mu.Lock()
+	defer b.cfg.Mu.Unlock()
+	if !b.powered {
+		return
+	}
+	b.debugSeen = true
+	b.checkPC(b.core)
+}
+
+// cpuFlashBlocked reports whether the CPU's own accesses to main flash are
+// bus errors now (Mu held).
+func (b *Board) cpuFlashBlocked() bool {
+	return b.debugSeen && b.cfg.DebugLocksFlash != nil && b.cfg.DebugLocksFlash()
+}
+
+// checkPC runs whenever the core starts running and when a debugger
+// connects: a core executing from main flash while the CPU is cut off
+// from it bus-faults on the instruction fetch, and the HardFault that
+// follows fetches its vector from the table in flash and faults too,
+// which locks the core up (ARMv7-M ARM B1.5.15). A vector table moved to
+// SRAM (VTOR) is not modelled: no firmware sets it here.
+func (b *Board) checkPC(c *cortexm.Core) {
+	if !c.Running() || !b.cpuFlashBlocked() {
+		return
+	}
+	pc, n := c.Reg(cortexm.RegPC), uint32(len(b.cfg.Flash))
+	if pc < n || pc-FlashBase < n {
+		c.LockUp()
+	}
 }
 
 // dbgmcuBus is DBGMCU_IDCODE and DBGMCU_CR (RM0008 §31.16, RM0383 §23.6).
