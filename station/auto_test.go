@@ -1,9 +1,12 @@
 package station
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/flashstation/flashstation/drivers/discover"
 	"github.com/flashstation/flashstation/fixtures"
 )
 
@@ -43,4 +46,29 @@ func TestAutoModeStartsWhenABoardIsSeated(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	r.fx.Slots[0].Reseat(false)
 	r.waitFor(t, "S01 flashed the next board", func() bool { return count("S01") == 2 })
+}
+
+// One failed presence reading (a USB hiccup) is not a new board: the board
+// still seated is not flashed again.
+func TestAutoModeIgnoresOneMissedReading(t *testing.T) {
+	var glitch atomic.Bool
+	r := newRig(t, rigOpts{spec: "cmsis-dap-v2:stm32f103c8+empty", mode: fixtures.ModeAuto, realDrv: true,
+		presence: func(ctx context.Context, f discover.Found, dflt func(context.Context, discover.Found) bool) bool {
+			if glitch.CompareAndSwap(true, false) {
+				return false
+			}
+			return dflt(ctx, f)
+		}})
+	if err := r.fx.Slots[0].Reseat(false); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, "the board flashed", func() bool { return len(allAttempts(t, r)) == 1 && r.slot("S01").State == StatePass })
+	for range 3 {
+		glitch.Store(true)
+		r.waitFor(t, "the glitch read", func() bool { return !glitch.Load() })
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(allAttempts(t, r)); n != 1 {
+		t.Errorf("the same board flashed %d times after single missed readings", n)
+	}
 }

@@ -151,6 +151,9 @@ type rigOpts struct {
 	// it instead of seeing a fresh one.
 	sameBoard bool
 	scanEvery time.Duration // probe scan interval (0: 5 ms)
+	// presence, when set, answers auto mode's board-present check; dflt
+	// is the station's own.
+	presence func(ctx context.Context, f discover.Found, dflt func(context.Context, discover.Found) bool) bool
 }
 
 func newRig(tb testing.TB, o rigOpts) *rig {
@@ -197,6 +200,11 @@ func newRig(tb testing.TB, o rigOpts) *rig {
 	}
 	if !o.realDrv {
 		opts.OpenProbe = func(ctx context.Context, f discover.Found) (drivers.Probe, error) { return fakeProbe{f}, nil }
+	}
+	if o.presence != nil {
+		opts.BoardPresent = func(ctx context.Context, f discover.Found) bool {
+			return o.presence(ctx, f, r.st.opts.defaultBoardPresent) // New filled in the defaults
+		}
 	}
 	st, err := New(opts)
 	if err != nil {

@@ -122,9 +122,14 @@ func (w *worker) run(ctx context.Context) {
 }
 
 // runAuto starts an attempt whenever a board appears in the nest: one
-// attempt per board, then it waits for the nest to empty.
+// attempt per board, then it waits for the nest to empty. The nest counts
+// as emptied only after autoEmptyReadings empty readings in a row, or when
+// the probe itself went away: one failed reading (a USB hiccup while
+// opening the probe, a slow answer) must not flash the same board again,
+// which would spend a second serial number on it.
 func (w *worker) runAuto(ctx context.Context) {
 	flashed := false
+	empty := 0 // empty-nest readings in a row
 	t := time.NewTicker(w.st.opts.ScanInterval)
 	defer t.Stop()
 	for {
@@ -137,15 +142,20 @@ func (w *worker) runAuto(ctx context.Context) {
 		w.mu.Lock()
 		f, ok := w.found, w.found != nil && w.problem == "" && !w.stuck
 		w.mu.Unlock()
+		if f == nil {
+			flashed, empty = false, 0 // the probe left: whatever comes back is new
+			continue
+		}
 		if !ok {
-			flashed = false
+			continue // present but unusable for now: the board has not moved
+		}
+		if !w.st.opts.BoardPresent(ctx, *f) {
+			if empty++; empty >= autoEmptyReadings {
+				flashed = false
+			}
 			continue
 		}
-		present := w.st.opts.BoardPresent(ctx, *f)
-		if !present {
-			flashed = false
-			continue
-		}
+		empty = 0
 		if flashed {
 			continue
 		}
@@ -156,6 +166,10 @@ func (w *worker) runAuto(ctx context.Context) {
 		flashed = true
 	}
 }
+
+// autoEmptyReadings is how many empty-nest readings in a row mean the
+// board was taken out (at the scan interval, 0.5 s by default: 1.5 s).
+const autoEmptyReadings = 3
 
 // runSlot runs the slot's attempts for one cycle (the first and its
 // retries) and returns the last attempt.
