@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/flashstation/flashstation/drivers/sim/chip/cortexm"
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32x/stm32xtest"
 )
 
 // Firmware used by the boot tests: initial SP and a Thumb reset handler.
@@ -12,27 +13,9 @@ const (
 	fwReset = 0x08000100
 )
 
-// connect is what a debugger does first: set CTRL/STAT.CDBGPWRUPREQ (the
-// DP reports every CTRL/STAT write to OnCtrlStat).
-func (d *dbg) connect() {
-	if f := d.c.DebugPorts()[0].OnCtrlStat; f != nil {
-		f(1 << 28)
-	}
-}
-
-// bootedFirmware reports whether the core runs the firmware's reset
-// handler (the model executes no instructions, so PC stays there).
-func (d *dbg) bootedFirmware() bool {
-	k := d.c.Core()
-	return k.Running() && k.Reg(cortexm.RegPC) == fwReset && k.Reg(cortexm.RegMSP) == fwSP
-}
-
-// lockedUp reports Lockup as the debugger sees it: DHCSR.S_LOCKUP, PC
-// 0xFFFFFFFE (ARMv7-M ARM B1.5.15).
-func (d *dbg) lockedUp() bool {
-	k := d.c.Core()
-	return !k.Running() && k.Reg(cortexm.RegPC) == 0xFFFFFFFE && d.R32(0xE000EDF0)&(1<<19) != 0
-}
+func (d *dbg) connect()             { stm32xtest.Connect(d.c.DebugPorts()[0]) }
+func (d *dbg) bootedFirmware() bool { return stm32xtest.Booted(d.c.Core(), fwSP, fwReset) }
+func (d *dbg) lockedUp() bool       { return d.LockedUp(d.c.Core()) }
 
 // TestLockedBootNeedsPowerCycle: RDP set while a debugger is connected
 // takes effect at the system reset, and from then on the CPU's vector

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/flashstation/flashstation/drivers/sim/chip/cortexm"
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32x/stm32xtest"
 )
 
 // Firmware used by the boot tests: initial SP and a Thumb reset handler.
@@ -12,23 +13,9 @@ const (
 	fwReset = 0x08000200
 )
 
-// connect is what a debugger does first: set CTRL/STAT.CDBGPWRUPREQ (the
-// DP reports every CTRL/STAT write to OnCtrlStat).
-func (d *dbg) connect() {
-	if f := d.c.DebugPorts()[0].OnCtrlStat; f != nil {
-		f(1 << 28)
-	}
-}
-
-func (d *dbg) bootedFirmware() bool {
-	k := d.c.Core()
-	return k.Running() && k.Reg(cortexm.RegPC) == fwReset && k.Reg(cortexm.RegMSP) == fwSP
-}
-
-func (d *dbg) lockedUp() bool {
-	k := d.c.Core()
-	return !k.Running() && k.Reg(cortexm.RegPC) == 0xFFFFFFFE && d.R32(0xE000EDF0)&(1<<19) != 0
-}
+func (d *dbg) connect()             { stm32xtest.Connect(d.c.DebugPorts()[0]) }
+func (d *dbg) bootedFirmware() bool { return stm32xtest.Booted(d.c.Core(), fwSP, fwReset) }
+func (d *dbg) lockedUp() bool       { return d.LockedUp(d.c.Core()) }
 
 func (d *dbg) setRDP(rdp uint32) {
 	d.unlockOptions()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flashstation/flashstation/drivers/sim/chip/cortexm"
 	"github.com/flashstation/flashstation/drivers/sim/clock"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 )
@@ -63,4 +64,25 @@ func (d *Debugger) WaitBSY(sr, bsy uint32, poll, limit time.Duration) time.Durat
 		}
 	}
 	return d.Clk.Now() - start
+}
+
+// Connect does what a debugger does first: CTRL/STAT.CDBGPWRUPREQ. The DP
+// reports every CTRL/STAT write to its OnCtrlStat hook.
+func Connect(dp hw.DPSpec) {
+	if dp.OnCtrlStat != nil {
+		dp.OnCtrlStat(1 << 28)
+	}
+}
+
+// Booted reports whether core k runs firmware from its reset handler (the
+// model executes no instructions, so PC stays there) with the initial SP.
+func Booted(k *cortexm.Core, sp, reset uint32) bool {
+	return k.Running() && k.Reg(cortexm.RegPC) == reset && k.Reg(cortexm.RegMSP) == sp
+}
+
+// LockedUp reports Lockup as a debugger sees it: not running, PC
+// 0xFFFFFFFE, DHCSR.S_LOCKUP (ARMv7-M ARM B1.5.15).
+func (d *Debugger) LockedUp(k *cortexm.Core) bool {
+	d.T.Helper()
+	return !k.Running() && k.Reg(cortexm.RegPC) == 0xFFFFFFFE && d.R32(0xE000EDF0)&(1<<19) != 0
 }
