@@ -231,7 +231,7 @@ func (st *attemptState) runStep(ctx context.Context, s Step) jobs.Step {
 		}
 	}
 	rec.Duration = r.now().Sub(rec.Started)
-	rec.Result = classify(ctx, err)
+	rec.Result = Classify(ctx, err)
 	if err != nil {
 		rec.Error = err.Error()
 	}
@@ -242,17 +242,6 @@ func (st *attemptState) runStep(ctx context.Context, s Step) jobs.Step {
 // classify turns a step error into a result: aborted when the attempt was
 // cancelled, error when the station (probe, USB) failed, fail when the
 // board did.
-func classify(ctx context.Context, err error) jobs.Result {
-	switch {
-	case err == nil:
-		return jobs.Pass
-	case ctx.Err() != nil:
-		return jobs.Aborted
-	case errors.Is(err, link.ErrDisconnected), errors.Is(err, link.ErrTimeout):
-		return jobs.Error
-	}
-	return jobs.Fail
-}
 
 // connect runs Run.Connect as the attempt's first, recorded step.
 func (st *attemptState) connect(ctx context.Context) jobs.Step {
@@ -270,7 +259,7 @@ func (st *attemptState) connect(ctx context.Context) jobs.Step {
 	sess, err := r.Connect(cctx)
 	cancel()
 	rec.Duration = r.now().Sub(rec.Started)
-	rec.Result = classify(ctx, err)
+	rec.Result = Classify(ctx, err)
 	if err != nil {
 		rec.Error = err.Error()
 	} else {
