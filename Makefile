@@ -14,9 +14,11 @@ deps:
 	@bash scripts/deps.sh
 
 # The tests also drive OpenOCD (against the simulated STM32s), headless
-# Chromium (the operator page) and promtool (metrics and alert rules).
+# Chromium (the operator page), promtool (metrics and alert rules), the Arm
+# cross compiler (on-target code is rebuilt and compared) and python3-unicorn
+# (programs cross-checked against the engine).
 deps-test:
-	@FLASHSTATION_DEPS="openocd chromium prometheus" bash scripts/deps.sh
+	@FLASHSTATION_DEPS="openocd chromium prometheus gcc-arm-none-eabi binutils-arm-none-eabi python3-unicorn" bash scripts/deps.sh
 
 build: deps
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/flashstation

@@ -9,6 +9,8 @@ set -euo pipefail
 declare -A need=(
   [pkg-config]="command -v pkg-config"
   [libusb-1.0-0-dev]="pkg-config --exists libusb-1.0"
+  # The simulated cores execute through Unicorn 2 (drivers/sim/chip/cortexm/unicorn).
+  [libunicorn-dev]="pkg-config --exists unicorn"
 )
 # Optional extras asked for by FLASHSTATION_DEPS (space separated), e.g. the
 # OpenOCD cross-check or the browser test: installed when asked, not always.
@@ -16,8 +18,13 @@ declare -A extra_check=(
   [openocd]="command -v openocd"
   [chromium]="command -v chromium"
   [prometheus]="command -v promtool"
+  # Rebuilding the committed on-target code (make target-code) and the
+  # engine's cross-check against Debian's Python binding.
+  [gcc-arm-none-eabi]="command -v arm-none-eabi-gcc"
+  [binutils-arm-none-eabi]="command -v arm-none-eabi-objcopy"
+  [python3-unicorn]="/usr/bin/python3 -c 'import unicorn'"
 )
-order=(pkg-config libusb-1.0-0-dev)
+order=(pkg-config libusb-1.0-0-dev libunicorn-dev)
 for x in ${FLASHSTATION_DEPS:-}; do
   if [[ -z "${extra_check[$x]:-}" ]]; then
     echo "deps.sh: unknown extra dependency \"$x\" (known: ${!extra_check[*]})" >&2
