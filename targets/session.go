@@ -53,6 +53,7 @@ const (
 	PhaseProgram Phase = "program"
 	PhaseVerify  Phase = "verify"
 	PhaseUnlock  Phase = "unlock"
+	PhaseRead    Phase = "read"
 )
 
 // Progress is one event of a long operation: Done of Total bytes of Phase.

@@ -10,6 +10,9 @@ const (
 	exitOK     = 0
 	exitFailed = 1 // the operation ran and failed (a board failed, a probe broke)
 	exitUsage  = 2 // bad usage or bad input (flag, file, recipe)
+	// exitInterrupted is 128 + SIGINT, as shells report a command stopped
+	// by Ctrl-C.
+	exitInterrupted = 130
 )
 
 // exitError carries the exit status a command wants with its message.
@@ -41,6 +44,9 @@ func failed(err error) error {
 	}
 	return &exitError{code: exitFailed, err: err}
 }
+
+// interrupted marks err as the user stopping the command: exit 130.
+func interrupted(err error) error { return &exitError{code: exitInterrupted, err: err} }
 
 func exitCode(err error) int {
 	var e *exitError

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"strings"
 	"time"
@@ -15,26 +14,15 @@ import (
 	"github.com/flashstation/flashstation/drivers"
 	"github.com/flashstation/flashstation/drivers/discover"
 	"github.com/flashstation/flashstation/drivers/link"
-	"github.com/flashstation/flashstation/drivers/openocd"
 	"github.com/flashstation/flashstation/jobs"
 	"github.com/flashstation/flashstation/recipes"
-	"github.com/flashstation/flashstation/targets"
-	"github.com/flashstation/flashstation/targets/native"
-	_ "github.com/flashstation/flashstation/targets/native/all" // every chip family
 )
 
 func init() { register(newFlashCmd) }
 
 func newFlashCmd() *cobra.Command {
-	var (
-		bc         busChoice
-		recipePath string
-		selector   string
-		asJSON     bool
-		clockKHz   uint32
-		driver     string
-		dbFlag     func() (string, error)
-	)
+	var recipePath string
+	var b *benchFlags
 	cmd := &cobra.Command{
 		Use:   "flash --recipe FILE [--probe SELECTOR | --sim SPEC]",
 		Short: "Run one recipe on one board, record the attempt, print the unit and the result",
@@ -43,103 +31,26 @@ func newFlashCmd() *cobra.Command {
 			if recipePath == "" {
 				return usageErrorf("flash: --recipe FILE is required")
 			}
-			if driver != "" && driver != "native" && driver != "openocd" {
-				return usageErrorf("--driver %q: want native or openocd", driver)
-			}
-			if bc.realtime && bc.simSpec == "" {
-				return usageErrorf("--realtime needs --sim: only a simulated probe has modeled time to take in wall time")
-			}
-			if clockKHz == 0 || clockKHz > maxClockKHz {
-				return usageErrorf("--clock %d: want a positive SWD clock in kHz, at most %d", clockKHz, maxClockKHz)
-			}
-			if bc.simSpec != "" && driver == "openocd" {
-				return usageErrorf("--driver openocd with --sim: %s", simNoOpenOCD)
+			if err := b.check(); err != nil {
+				return err
 			}
 			r, err := recipes.Load(recipePath)
 			if err != nil {
 				return badInput(err)
 			}
-			dbPath, err := dbFlag()
+			if _, err := b.db(); err != nil {
+				return err
+			}
+			bn, err := b.open(cmd.Context())
 			if err != nil {
 				return err
 			}
-			bus, fixture, closeBus, note, err := bc.open()
-			if err != nil {
-				return err
-			}
-			defer closeBus()
-			ctx := cmd.Context()
-			found, err := pickProbe(ctx, bus, selector, note)
-			if err != nil {
-				return err
-			}
-			if bc.simSpec != "" && found.Kind == drivers.JLink {
-				// J-Link goes through OpenOCD by default, and --driver native
-				// has no J-Link driver: a simulated one cannot be flashed.
-				return usageErrorf("--sim: the J-Link at %s cannot be flashed: %s", found.Device.Port, simNoOpenOCD)
-			}
-			store, err := jobs.Open(dbPath, jobs.Options{Timeout: time.Second})
-			if err != nil {
-				return dbError(err)
-			}
-			defer store.Close()
-
-			progress := newStepProgress(cmd.ErrOrStderr())
-			if !asJSON && !isTerminal(cmd.ErrOrStderr()) {
-				fmt.Fprintf(cmd.ErrOrStderr(), "flashing %s with %s through %s %s\n", r.Target.Facts.Part, r.Name, found.Kind, found.Device.Port)
-			}
-			var probe drivers.Probe
-			run := &recipes.Run{Recipe: r, Store: store, Station: "bench", ProbeSerial: found.Serial, Events: progress.event,
-				Connect: func(ctx context.Context) (targets.Session, error) {
-					if usesOpenOCD(driver, found.Kind) {
-						op := openocd.NewProbe(drivers.Identity{Kind: found.Kind, VID: found.Device.VID, PID: found.Device.PID,
-							Serial: found.Serial, Port: found.Device.Port, Product: found.Device.Product})
-						return openocd.OpenSession(ctx, op, r.Target.Facts, slog.Default())
-					}
-					p, err := discover.Open(ctx, bus, found, slog.Default())
-					if err != nil {
-						return nil, err
-					}
-					probe = p
-					return native.OpenWith(ctx, p, r.Target.Facts, native.Options{ClockHz: clockKHz * 1000})
-				}}
-			a, err := run.Execute(ctx)
-			progress.wait()
-			if probe != nil {
-				probe.Close()
-			}
-			if err != nil {
-				return failed(err)
-			}
-			if asJSON {
-				if err := writeJSON(cmd.OutOrStdout(), a); err != nil {
-					return err
-				}
-			} else {
-				printAttempt(cmd.OutOrStdout(), a, r)
-				if fixture != nil {
-					for _, slot := range fixture.Slots {
-						if slot.Probe.Port() == found.Device.Port {
-							fmt.Fprintf(cmd.OutOrStdout(), "modeled  %s on the simulated probe (what the hardware would take)\n",
-								slot.Probe.Clock().Now().Round(time.Millisecond))
-						}
-					}
-				}
-			}
-			if a.Result != jobs.Pass {
-				return failed(fmt.Errorf("%s: %s at %s: %s", a.Result, r.Name, a.FailedStep, a.Error))
-			}
-			return nil
+			defer bn.Close()
+			return bn.execute(cmd, r)
 		},
 	}
 	cmd.Flags().StringVar(&recipePath, "recipe", "", "recipe file (TOML)")
-	cmd.Flags().StringVar(&selector, "probe", "", "probe: SERIAL, VID:PID:SERIAL or usb:BUS-PORT.PORT (needed when several are attached)")
-	cmd.Flags().StringVar(&bc.simSpec, "sim", "", "use a simulated fixture instead of USB, e.g. 'stlink-v2:stm32f103c8'")
-	cmd.Flags().BoolVar(&bc.realtime, "realtime", false, "with --sim: take the modeled time in wall time")
-	cmd.Flags().Uint32Var(&clockKHz, "clock", 4000, "SWD clock in kHz")
-	cmd.Flags().StringVar(&driver, "driver", "", "native or openocd (default: OpenOCD for J-Link, native for the rest)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the attempt record as JSON")
-	dbFlag = addDBFlag(cmd)
+	b = addBenchFlags(cmd, false, true)
 	return cmd
 }
 
@@ -210,7 +121,11 @@ func printAttempt(w io.Writer, a *jobs.Attempt, r *recipes.Recipe) {
 	if a.DeviceID != "" {
 		fmt.Fprintf(w, "chip     %s (device id %s)\n", r.Target.Facts.Part, a.DeviceID)
 	}
-	fmt.Fprintf(w, "recipe   %s (firmware %s…)\n", r.Name, a.FirmwareSHA256[:12])
+	if r.Firmware.Image != nil {
+		fmt.Fprintf(w, "recipe   %s (firmware %s…)\n", r.Name, a.FirmwareSHA256[:12])
+	} else {
+		fmt.Fprintf(w, "recipe   %s (no firmware)\n", r.Name)
+	}
 	fmt.Fprintf(w, "attempt  %s\n", a.ID)
 	for _, s := range a.Steps {
 		fmt.Fprintf(w, "  %-12s %-8s %8s", s.Name, s.Result, s.Duration.Round(time.Millisecond))

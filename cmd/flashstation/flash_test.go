@@ -40,9 +40,11 @@ func TestFlashSimulated(t *testing.T) {
 		{"simulated J-Link, openocd", "jlink:stm32f103c8", 2, "", "--driver openocd with --sim: --sim probes", []string{"--driver", "openocd"}},
 		{"openocd with --sim", "stlink-v2:stm32f103c8", 2, "", "--driver openocd with --sim: --sim probes are simulated in this process; OpenOCD", []string{"--driver", "openocd"}},
 		{"J-Link not chosen", "jlink:stm32f103c8,cmsis-dap-v2:stm32f103c8+empty", 1, "connect      fail", "no target answers", []string{"--probe", "usb:1-1.2"}},
-		{"clock 0", "stlink-v2:stm32f103c8", 2, "", "--clock 0: want a positive SWD clock in kHz", []string{"--clock", "0"}},
-		{"negative clock", "stlink-v2:stm32f103c8", 2, "", `invalid argument "-1" for "--clock" flag`, []string{"--clock", "-1"}},
-		{"clock past 32 bits in Hz", "stlink-v2:stm32f103c8", 2, "", "--clock 4294968: want a positive SWD clock in kHz, at most 4294967", []string{"--clock", "4294968"}},
+		// --speed as probe-rs names it; --clock, the old name, is the same flag.
+		{"clock 0", "stlink-v2:stm32f103c8", 2, "", "--speed 0: want a positive SWD clock in kHz", []string{"--clock", "0"}},
+		{"speed 0", "stlink-v2:stm32f103c8", 2, "", "--speed 0: want a positive SWD clock in kHz", []string{"--speed", "0"}},
+		{"negative clock", "stlink-v2:stm32f103c8", 2, "", `invalid argument "-1" for "--speed" flag`, []string{"--clock", "-1"}},
+		{"clock past 32 bits in Hz", "stlink-v2:stm32f103c8", 2, "", "--speed 4294968: want a positive SWD clock in kHz, at most 4294967", []string{"--speed", "4294968"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -27,6 +31,39 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "flashstation: "+oneLine(err.Error()))
+	fmt.Fprintln(stderr, "flashstation: "+oneLine(suggest(root, args, err).Error()))
 	return exitCode(err)
+}
+
+// suggest rewrites cobra's unknown-command error, which spreads its "Did
+// you mean this?" over several lines, as one line: the unknown word and
+// the commands it is close to.
+func suggest(root *cobra.Command, args []string, err error) error {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "unknown command ") {
+		return err
+	}
+	// The word cobra could not find: the first argument after the known
+	// command path.
+	c, rest, _ := root.Find(args)
+	if c == nil || len(rest) == 0 {
+		return err
+	}
+	word := rest[0]
+	for _, a := range rest {
+		if !strings.HasPrefix(a, "-") {
+			word = a
+			break
+		}
+	}
+	line := fmt.Sprintf("unknown command %q for %q", word, c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // what cobra uses for the root
+	}
+	if s := c.SuggestionsFor(word); len(s) > 0 {
+		line += fmt.Sprintf("; did you mean %q?", strings.Join(s, `" or "`))
+	} else {
+		line += fmt.Sprintf("; see %q", c.CommandPath()+" --help")
+	}
+	return errors.New(line)
 }

@@ -79,6 +79,19 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 	if f.config == "" && f.bus.simSpec == "" {
 		f.bus.simSpec = defaultSimSpec
 	}
+	var cfg *fixturecfg.Config
+	var slots []station.SlotConfig
+	var err error
+	if f.config != "" {
+		var loaded map[string]*recipes.Recipe
+		cfg, loaded, err = loadStation(f.config, f.listen)
+		if err != nil {
+			return reportProblems(stderr, f.config, err)
+		}
+		for _, s := range cfg.Slots {
+			slots = append(slots, station.SlotConfig{Slot: s, Recipe: loaded[s.Recipe]})
+		}
+	}
 	f.bus.realtime = !f.instant
 	bus, fixture, closeBus, note, err := f.bus.open()
 	if err != nil {
@@ -89,26 +102,7 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 		log.Warn(note)
 	}
 
-	var cfg *fixturecfg.Config
-	var slots []station.SlotConfig
-	loaded := map[string]*recipes.Recipe{}
-	loadRecipe := func(path string) error {
-		r, err := recipes.Load(path)
-		if err != nil {
-			return err
-		}
-		loaded[path] = r
-		return nil
-	}
-	if f.config != "" {
-		cfg, err = fixturecfg.Load(f.config, loadRecipe)
-		if err != nil {
-			return badInput(err)
-		}
-		for _, s := range cfg.Slots {
-			slots = append(slots, station.SlotConfig{Slot: s, Recipe: loaded[s.Recipe]})
-		}
-	} else {
+	if f.config == "" {
 		dir, err := os.MkdirTemp("", "flashstation-examples-")
 		if err != nil {
 			return failed(fmt.Errorf("serve: %w", err))

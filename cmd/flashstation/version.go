@@ -42,7 +42,7 @@ func newVersionCmd() *cobra.Command {
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), v)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "flashstation %s (commit %s, %s)\n", v.Version, orNone(v.Commit), v.Go)
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine(v))
 			return nil
 		},
 	}
@@ -55,4 +55,8 @@ func orNone(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+func versionLine(v versionInfo) string {
+	return fmt.Sprintf("flashstation %s (commit %s, %s)", v.Version, orNone(v.Commit), v.Go)
 }

@@ -101,3 +101,15 @@ func OpenWith(ctx context.Context, p drivers.Probe, v *facts.Variant, o Options)
 	}
 	return s, nil
 }
+
+// ConnectOptionsFor is how Open connects to v's family (for example the
+// multidrop TARGETSEL RP2040 needs), before any --speed.
+func ConnectOptionsFor(v *facts.Variant) access.ConnectOptions {
+	mu.RLock()
+	co := connectOpts[v.Family]
+	mu.RUnlock()
+	if co == nil {
+		return access.ConnectOptions{}
+	}
+	return co(v)
+}
