@@ -96,6 +96,7 @@ func newJTAGServerCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&cfg.Variant, "chip", "", "chip to simulate: "+strings.Join(bitbang.Variants, ", "))
 	f.BoolVar(&cfg.Locked, "locked", false, "start with readout protection on (RDP level 1)")
+	f.StringVar(&cfg.Maker, "maker", "", "STM32F103 compatible in the ST part's place: gd32, cs32 or apm32 (default ST silicon)")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "seed of the chip's unique ID")
 	f.IntVar(&port, "port", 0, "TCP port on 127.0.0.1 (0 picks a free one and prints it)")
 	f.Uint32Var(&tckKHz, "tck-khz", bitbang.DefaultTCKHz/1000, "modeled JTAG clock in kHz, charged per TCK cycle")

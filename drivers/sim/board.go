@@ -20,7 +20,7 @@ func newBoard(s SlotSpec, seed uint64, clk *clock.Clock, faults *fault.Injector)
 	swj := false // STM32 SWJ-DPs power up listening to JTAG
 	switch s.Chip {
 	case ChipSTM32F103C8, ChipSTM32F103CB:
-		chip, err = stm32f1.New(stm32f1.Config{Variant: string(s.Chip), Clone: s.Clone, Locked: s.Locked, Seed: seed, Clock: clk, Faults: faults})
+		chip, err = stm32f1.New(stm32f1.Config{Variant: string(s.Chip), Maker: stm32f1.Maker(s.Maker), Locked: s.Locked, Seed: seed, Clock: clk, Faults: faults})
 		swj = true
 	case ChipSTM32F411CE:
 		chip, err = stm32f4.New(stm32f4.Config{Variant: string(s.Chip), Locked: s.Locked, Seed: seed, Clock: clk, Faults: faults})

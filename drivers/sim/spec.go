@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32f1"
 )
 
 // ProbeKind names a simulated probe model as the --sim spec writes it.
@@ -47,8 +49,9 @@ type SlotSpec struct {
 	Locked bool
 	// Empty: no board in the nest; the probe is there, nothing answers.
 	Empty bool
-	// Clone: a GD32/CS32-style STM32F103 clone.
-	Clone bool
+	// Maker: whose STM32F103 compatible sits in the nest ("gd32",
+	// "cs32", "apm32"); empty for ST silicon.
+	Maker string
 	// Rev3: an nRF52840 of build code AAF0 ("revision 3"), whose
 	// APPROTECT is on again after every reset unless UICR.APPROTECT is
 	// HwDisabled and firmware writes APPROTECT.DISABLE; the default is
@@ -77,8 +80,8 @@ func (s SlotSpec) String() string {
 	if s.Empty {
 		b.WriteString("+empty")
 	}
-	if s.Clone {
-		b.WriteString("+clone")
+	if s.Maker != "" {
+		b.WriteString("+" + s.Maker)
 	}
 	if s.FaultRate > 0 {
 		b.WriteString("+faults=" + strconv.FormatFloat(s.FaultRate, 'g', -1, 64))
@@ -104,8 +107,11 @@ func (e *SpecError) Error() string {
 // ParseSpec parses a --sim spec: a comma-separated list of
 // PROBE:CHIP[+option...], each optionally prefixed N* to repeat it, e.g.
 // "8*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+locked". Options:
-// locked or approtect (readout protection on), empty (no board), clone
-// (STM32F103 only: a GD32/CS32-style clone), rev3 (nRF52840 only: build
+// locked or approtect (readout protection on), empty (no board), gd32,
+// cs32, apm32 (STM32F103 only: a GigaDevice GD32F103, China Key Systems
+// CS32F103 or Geehy APM32F103 compatible in its place, each with the
+// identity real ones report; see drivers/sim/IDENTITY.md), clone (an alias
+// of cs32, the compatible reported most), rev3 (nRF52840 only: build
 // code AAF0, protected after every reset unless UICR and firmware both
 // disable APPROTECT, open after a CTRL-AP ERASEALL until the next reset;
 // without it AAD0), faults=RATE.
@@ -172,11 +178,18 @@ func parseSlot(item string) (SlotSpec, error) {
 			s.Locked = true
 		case "empty":
 			s.Empty = true
-		case "clone":
+		case "clone", "gd32", "cs32", "apm32":
 			if s.Chip != ChipSTM32F103C8 && s.Chip != ChipSTM32F103CB {
-				return s, fmt.Errorf("option \"clone\" applies to stm32f103c8 and stm32f103cb, not %s", s.Chip)
+				return s, fmt.Errorf("option %q applies to stm32f103c8 and stm32f103cb, not %s", name, s.Chip)
 			}
-			s.Clone = true
+			m := strings.ToLower(name)
+			if m == "clone" {
+				m = string(stm32f1.MakerClone)
+			}
+			if s.Maker != "" && s.Maker != m {
+				return s, fmt.Errorf("option %q: the board already is a %s; name one maker", name, s.Maker)
+			}
+			s.Maker = m
 		case "rev3":
 			if s.Chip != ChipNRF52840 {
 				return s, fmt.Errorf("option \"rev3\" (nRF52840 build code AAF0) applies to nrf52840 only, not %s", s.Chip)
@@ -192,7 +205,7 @@ func parseSlot(item string) (SlotSpec, error) {
 			}
 			s.FaultRate = r
 		default:
-			return s, fmt.Errorf("unknown option %q: known locked, approtect, empty, clone, rev3, faults=RATE", name)
+			return s, fmt.Errorf("unknown option %q: known locked, approtect, empty, gd32, cs32, apm32, clone, rev3, faults=RATE", name)
 		}
 		if hasVal && !strings.EqualFold(name, "faults") {
 			return s, fmt.Errorf("option %q takes no value", name)

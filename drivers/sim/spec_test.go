@@ -15,7 +15,7 @@ func TestParseSpec(t *testing.T) {
 		{Probe: ProbeCMSISDAPv2, Chip: ChipSTM32F411CE},
 		{Probe: ProbeSTLinkV2, Chip: ChipSTM32F103C8, Locked: true},
 		{Probe: ProbeCMSISDAPv1, Chip: ChipNRF52840, Locked: true, FaultRate: 0.01},
-		{Probe: ProbeSTLinkV2Old, Chip: ChipSTM32F103CB, Clone: true, Empty: true},
+		{Probe: ProbeSTLinkV2Old, Chip: ChipSTM32F103CB, Maker: "cs32", Empty: true},
 		{Probe: ProbeCMSISDAPv2, Chip: ChipNRF52840, Locked: true, Rev3: true},
 	}
 	if len(got) != len(want) {
@@ -49,7 +49,10 @@ func TestParseSpecErrors(t *testing.T) {
 		{"stlink-v2:stm32f103c8+locked+rev3", `applies to nrf52840 only, not stm32f103c8`},
 		{"cmsis-dap-v2:rp2040+rev3", `applies to nrf52840 only, not rp2040`},
 		{"cmsis-dap-v2:nrf52840+rev3=1", `option "rev3" takes no value`},
-		{"cmsis-dap-v2:nrf52840+shiny", `known locked, approtect, empty, clone, rev3, faults=RATE`},
+		{"cmsis-dap-v2:nrf52840+shiny", `known locked, approtect, empty, gd32, cs32, apm32, clone, rev3, faults=RATE`},
+		{"cmsis-dap-v2:stm32f411ce+gd32", `option "gd32" applies to stm32f103c8 and stm32f103cb, not stm32f411ce`},
+		{"stlink-v2:stm32f103c8+gd32+apm32", `option "apm32": the board already is a gd32; name one maker`},
+		{"stlink-v2:stm32f103c8+clone+gd32", `option "gd32": the board already is a cs32`},
 	} {
 		_, err := ParseSpec(tc.spec)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -59,7 +62,7 @@ func TestParseSpecErrors(t *testing.T) {
 }
 
 func TestSpecRoundTrip(t *testing.T) {
-	for _, s := range []string{"cmsis-dap-v2:stm32f411ce", "stlink-v2:stm32f103c8+locked+clone", "cmsis-dap-v1:nrf52840+approtect+empty+faults=0.05",
+	for _, s := range []string{"cmsis-dap-v2:stm32f411ce", "stlink-v2:stm32f103c8+locked+apm32", "cmsis-dap-v2:stm32f103cb+gd32", "stlink-v3:stm32f103c8+cs32", "cmsis-dap-v1:nrf52840+approtect+empty+faults=0.05",
 		"cmsis-dap-v2:nrf52840+approtect+rev3", "stlink-v3:nrf52840+rev3+faults=0.01"} {
 		slots, err := ParseSpec(s)
 		if err != nil {
@@ -90,4 +93,24 @@ func FuzzParseSpec(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCloneAlias: "clone" names the compatible reported most (CS32F103);
+// each maker option selects its own.
+func TestCloneAlias(t *testing.T) {
+	for _, tc := range []struct{ spec, want string }{
+		{"stlink-v2:stm32f103c8+clone", "cs32"},
+		{"stlink-v2:stm32f103c8+CLONE+cs32", "cs32"},
+		{"stlink-v2:stm32f103c8+gd32", "gd32"},
+		{"stlink-v2:stm32f103cb+apm32", "apm32"},
+		{"stlink-v2:stm32f103c8", ""},
+	} {
+		slots, err := ParseSpec(tc.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slots[0].Maker != tc.want {
+			t.Errorf("%s: maker %q, want %q", tc.spec, slots[0].Maker, tc.want)
+		}
+	}
 }

@@ -67,6 +67,10 @@ func TestStreamChoice(t *testing.T) {
 		{"stlink-v3:stm32f103c8", "streaming halfwords"},
 		{"cmsis-dap-v2:stm32f103c8+clone", "waiting for BSY=0 after every halfword"},
 		{"stlink-v3:stm32f103c8+clone", "waiting for BSY=0 after every halfword"},
+		{"cmsis-dap-v2:stm32f103c8+gd32", "waiting for BSY=0 after every halfword"},
+		// The APM32 drops a halfword written while BSY: only waiting works.
+		{"cmsis-dap-v2:stm32f103c8+apm32", "waiting for BSY=0 after every halfword"},
+		{"stlink-v3:stm32f103c8+apm32", "waiting for BSY=0 after every halfword"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {

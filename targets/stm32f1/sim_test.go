@@ -26,6 +26,18 @@ func TestIdentify(t *testing.T) {
 		{"stlink-v2-old:stm32f103c8", false, false},
 		{"cmsis-dap-v2:stm32f103c8+clone", true, false},
 		{"stlink-v3:stm32f103c8+clone", true, false},
+		// Each compatible as real ones report themselves (drivers/sim/IDENTITY.md).
+		{"cmsis-dap-v2:stm32f103c8+gd32", true, false},
+		{"stlink-v2:stm32f103c8+gd32", true, false},
+		{"cmsis-dap-v1:stm32f103c8+cs32", true, false},
+		{"stlink-v21:stm32f103c8+cs32", true, false},
+		{"cmsis-dap-v2:stm32f103c8+apm32", true, false},
+		{"stlink-v3:stm32f103c8+apm32", true, false},
+		{"stlink-v2:stm32f103c8+apm32+locked", true, true},
+		// Genuine parts are never called clones, whatever the probe.
+		{"cmsis-dap-v1:stm32f103c8", false, false},
+		{"stlink-v21:stm32f103c8", false, false},
+		{"stlink-v3:stm32f103c8+locked", false, true},
 		{"cmsis-dap-v2:stm32f103c8+locked", false, true},
 	}
 	for _, tt := range tests {

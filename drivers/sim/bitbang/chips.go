@@ -25,6 +25,9 @@ type ChipConfig struct {
 	Variant string // one of Variants
 	Locked  bool   // readout protection on (RDP level 1)
 	Seed    uint64 // unique ID seed
+	// Maker is an STM32F103 compatible in the ST part's place ("gd32",
+	// "cs32", "apm32"); empty for ST silicon.
+	Maker string
 	// TCKHz is the modeled JTAG clock in Hz, charged per TCK cycle;
 	// remote_bitbang carries no speed, so OpenOCD's `adapter speed` does not
 	// reach it. 0 means DefaultTCKHz.
@@ -58,13 +61,17 @@ func NewChip(cfg ChipConfig) (*Chip, error) {
 	switch strings.ToLower(cfg.Variant) {
 	case "stm32f103c8", "stm32f103cb":
 		var c *stm32f1.Chip
-		c, err = stm32f1.New(stm32f1.Config{Variant: strings.ToLower(cfg.Variant), Locked: cfg.Locked, Seed: cfg.Seed, Clock: clk})
+		c, err = stm32f1.New(stm32f1.Config{Variant: strings.ToLower(cfg.Variant), Maker: stm32f1.Maker(strings.ToLower(cfg.Maker)),
+			Locked: cfg.Locked, Seed: cfg.Seed, Clock: clk})
 		m = c
 		size = 64 << 10
 		if strings.EqualFold(cfg.Variant, "stm32f103cb") {
 			size = 128 << 10
 		}
 	case "stm32f411ce":
+		if cfg.Maker != "" {
+			return nil, fmt.Errorf("bitbang: maker %q applies to the STM32F103 only, not %s", cfg.Maker, cfg.Variant)
+		}
 		m, err = stm32f4.New(stm32f4.Config{Variant: "stm32f411ce", Locked: cfg.Locked, Seed: cfg.Seed, Clock: clk})
 		size = stm32f4.FlashSize
 	default:

@@ -207,7 +207,12 @@ func TestHaltAtAndIDs(t *testing.T) {
 		{0xE00FF000, 0xFFF0F003},  // ROM table → SCS
 		{0xE00FFFE0, 0xC3},        // ROM PIDR0: Cortex-M3 ROM 0x4C3
 		{0xE00FFFF4, 0x10},        // CIDR1 class 1: ROM table
-		{0xE000EFE8, 0x0B},        // SCS PIDR2: ARM JEP106
+		{0xE000EFE8, 0x1B},        // SCS PIDR2: ARM JEP106, revision 1 (J-Link "001BB000 SCS")
+		{0xE0000FE8, 0x1B},        // ITM PIDR2 ("001BB001 ITM")
+		{0xE0002FE8, 0x0B},        // FPB PIDR2 ("000BB003 FPB")
+		{0xE0040FE0, 0x23},        // TPIU PIDR0 ("001BB923 TPIU-Lite")
+		{0xE0040FF4, 0x90},        // TPIU CIDR1: CoreSight class ("CID: B105900D")
+		{0xE00FF014, 0xFFF42002},  // ROM table: no ETM on the F103
 	}
 	for _, id := range ids {
 		if got := rd(t, b, id.addr); got != id.want {
@@ -257,5 +262,27 @@ func TestLockUp(t *testing.T) {
 	c.Reset()
 	if c.Reg(RegPC) != 0x08000144 || rd(t, b, 0xE000EDF0)&dhcsrSLockup != 0 {
 		t.Fatalf("reset did not clear lockup: PC=%#x", c.Reg(RegPC))
+	}
+}
+
+// TestComponentIDsM4: a Cortex-M4 r0p1 lists an ETM and reports the
+// component revisions J-Link prints for STM32F405 and nRF52 parts.
+func TestComponentIDsM4(t *testing.T) {
+	c := New(Config{CPUID: 0x410FC241, FPU: true})
+	c.PowerOn()
+	b := c.Bus()
+	for _, id := range []struct{ addr, want uint32 }{
+		{0xE00FF014, 0xFFF42003}, // ETM present
+		{0xE000EFE0, 0x0C},       // "000BB00C SCS-M7"
+		{0xE0001FE8, 0x3B},       // "003BB002 DWT"
+		{0xE0002FE8, 0x2B},       // "002BB003 FPB"
+		{0xE0040FE4, 0xB9},       // "000BB9A1 TPIU"
+		{0xE0041FE0, 0x25},       // "000BB925 ETM"
+		{0xE0041FF4, 0x90},       // "CID: B105900D"
+		{0xE00FFFE0, 0xC4},       // ROM "000BB4C4"
+	} {
+		if got := rd(t, b, id.addr); got != id.want {
+			t.Errorf("%#x = %#x want %#x", id.addr, got, id.want)
+		}
 	}
 }

@@ -51,8 +51,6 @@ func (c *Core) dwtRead(a uint32) uint32 {
 		return c.dwt.cyccnt
 	case off >= 0x020 && off < 0x020+uint32(c.dwtComps())*16 && off&0xF < 0xC:
 		return c.dwt.comp[(off-0x20)/16][(off&0xF)/4]
-	case off >= 0xFD0:
-		return componentID(a, c.dwtPart())
 	}
 	return 0
 }
@@ -104,8 +102,6 @@ func (c *Core) fpbRead(a uint32) uint32 {
 		return c.fpb.remap
 	case off >= 0x008 && off < 0x008+uint32(c.fpbComps())*4:
 		return c.fpb.comp[(off-8)/4]
-	case off >= 0xFD0:
-		return componentID(a, c.fpbPart())
 	}
 	return 0
 }
@@ -122,32 +118,6 @@ func (c *Core) fpbWrite(a, v uint32) {
 	case off >= 0x008 && off < 0x008+uint32(c.fpbComps())*4:
 		c.fpb.comp[(off-8)/4] = v
 	}
-}
-
-// CoreSight part numbers of the core's components (ARM TRMs for Cortex-M0,
-// M0+, M3, M4; the same table pyOCD's coresight_ids holds).
-func (c *Core) scsPart() uint32 {
-	switch c.part {
-	case 0xC24, 0xC27:
-		return 0x00C
-	case 0xC20, 0xC60:
-		return 0x008
-	}
-	return 0x000
-}
-
-func (c *Core) dwtPart() uint32 {
-	if c.v6 {
-		return 0x00A
-	}
-	return 0x002
-}
-
-func (c *Core) fpbPart() uint32 {
-	if c.v6 {
-		return 0x00B
-	}
-	return 0x003
 }
 
 func (c *Core) romPart() uint32 {
@@ -187,15 +157,18 @@ func (c *Core) romRead(a uint32) uint32 {
 		if c.v6 {
 			return 0
 		}
+		if c.hasETM() {
+			return 0xFFF42003 // ETM (Cortex-M4 parts)
+		}
 		return 0xFFF42002 // ETM: not present
 	case 0xFCC:
 		return 1 // MEMTYPE.SYSMEM: system memory on this bus
 	}
 	if off >= 0xFD0 {
 		if c.cfg.ROMPart != 0 {
-			return peripheralID(a, c.cfg.ROMPart, c.cfg.ROMJEP106, 1)
+			return peripheralID(a, c.cfg.ROMPart, 0, c.cfg.ROMJEP106, 1)
 		}
-		return peripheralID(a, c.romPart(), jepARM, 1)
+		return peripheralID(a, c.romPart(), 0, jepARM, 1)
 	}
 	return 0
 }
@@ -203,12 +176,10 @@ func (c *Core) romRead(a uint32) uint32 {
 // jepARM is ARM's JEP106 code: continuation 4, identity 0x3B.
 const jepARM = 4<<8 | 0x3B
 
-// componentID is a generic-IP (class 0xE) ARM component's PIDR/CIDR word.
-func componentID(a, part uint32) uint32 { return peripheralID(a, part, jepARM, 0xE) }
-
 // peripheralID returns the PIDR4..7/PIDR0..3/CIDR0..3 word at a (offsets
-// 0xFD0–0xFFC of a 4 KiB component; CoreSight Architecture D1.2).
-func peripheralID(a, part uint32, jep uint16, class uint32) uint32 {
+// 0xFD0–0xFFC of a 4 KiB component; CoreSight Architecture D1.2); rev is
+// PIDR2's REVISION field.
+func peripheralID(a, part, rev uint32, jep uint16, class uint32) uint32 {
 	cont, id := uint32(jep>>8), uint32(jep&0x7F)
 	switch a & 0xFFF {
 	case 0xFD0:
@@ -218,7 +189,7 @@ func peripheralID(a, part uint32, jep uint16, class uint32) uint32 {
 	case 0xFE4:
 		return (part>>8)&0xF | (id&0xF)<<4
 	case 0xFE8:
-		return (id>>4)&0x7 | 0x8 // JEDEC-assigned ID in use
+		return (id>>4)&0x7 | 0x8 | (rev&0xF)<<4 // JEDEC-assigned ID in use
 	case 0xFF0:
 		return 0x0D
 	case 0xFF4:

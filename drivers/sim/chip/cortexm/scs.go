@@ -99,13 +99,14 @@ func extract(w, addr uint32, size int) uint32 {
 // readWord reads a PPB word; consume=false peeks without the clear-on-read
 // side effects (used to merge narrow writes).
 func (c *Core) readWord(a uint32, consume bool) uint32 {
+	if id, ok := c.componentIDWord(a); ok {
+		return id
+	}
 	switch {
 	case a >= 0xE0001000 && a < 0xE0002000:
 		return c.dwtRead(a)
 	case a >= 0xE0002000 && a < 0xE0003000:
 		return c.fpbRead(a)
-	case a >= 0xE000EFD0 && a <= 0xE000EFFC:
-		return componentID(a, c.scsPart())
 	case a >= 0xE00FF000:
 		return c.romRead(a)
 	}

@@ -23,17 +23,14 @@ const (
 	FPECBase   = 0x40022000
 	IDCODEAddr = 0xE0042000
 
-	DevID       = 0x410
-	RevY        = 0x2003 // genuine revision Y
-	RevClone    = 0x1303 // GD32F103 DBGMCU REV_ID
-	DPIDR       = 0x1BA01477
-	DPIDRClone  = 0x2BA01477 // CS32F103
-	CPUTAP      = 0x3BA00477
-	CPUTAPClone = 0x1BA01477 // GD32F103 JTAG-DP
-	BSTAP       = 0x16410041 // medium density rev B/Z
-	CPUID       = 0x411FC231 // Cortex-M3 r1p1
-	CPUIDClone  = 0x412FC231 // Cortex-M3 r2p1
-	AHBAPIDR    = 0x24770011
+	DevID = 0x410
+	// Genuine ST identity; the compatibles' are in identity.go.
+	RevY     = 0x2003 // genuine revision Y
+	DPIDR    = 0x1BA01477
+	CPUTAP   = 0x3BA00477
+	BSTAP    = 0x16410041 // medium density rev B/Z
+	CPUID    = 0x411FC231 // Cortex-M3 r1p1
+	AHBAPIDR = 0x14770011 // Cortex-M3 r1 AHB-AP, revision 1
 
 	ProgramTime = 52500 * time.Nanosecond
 	EraseTime   = 20 * time.Millisecond
@@ -42,7 +39,7 @@ const (
 // Config selects and seeds one simulated chip.
 type Config struct {
 	Variant string // "stm32f103c8" (64 KiB) or "stm32f103cb" (128 KiB)
-	Clone   bool
+	Maker   Maker  // whose silicon: MakerST (genuine) or a compatible
 	Locked  bool   // option bytes start with readout protection on
 	Seed    uint64 // stable per instance: the unique ID derives from it
 	Clock   *clock.Clock
@@ -71,6 +68,10 @@ var _ hw.Chip = (*Chip)(nil)
 
 // New builds a powered chip with erased flash.
 func New(cfg Config) (*Chip, error) {
+	id, ok := Identities[cfg.Maker]
+	if !ok {
+		return nil, fmt.Errorf("stm32f1: unknown maker %q (want one of %q)", cfg.Maker, Makers)
+	}
 	size := 0
 	switch cfg.Variant {
 	case "stm32f103c8":
@@ -89,33 +90,28 @@ func New(cfg Config) (*Chip, error) {
 	if cfg.Locked {
 		c.opt[0] = 0xFF00 // RDP byte 0x00: protected
 	}
-	// DBGMCU_IDCODE bits 15:12 are reserved; genuine parts read 6 there
-	// (OpenOCD logs "device id = 0x20036410"), GD32 clones 0 ("0x13030410").
 	// The JTAG chain is the boundary-scan TAP, then the Cortex-M3 JTAG-DP
 	// (RM0008 §31.6.1; OpenOCD's stm32f1x.cfg declares the CPU TAP first
 	// because it lists TAPs from TDO).
+	name := cfg.Variant
+	if cfg.Maker != MakerST {
+		name += "+" + string(cfg.Maker)
+	}
 	bc := stm32x.BoardConfig{
-		Name: cfg.Variant, Mu: &c.mu, Flash: c.flash, FlashBus: flashBus{c}, SRAM: memmap.NewRAM(SRAMSize),
+		Name: name, Mu: &c.mu, Flash: c.flash, FlashBus: flashBus{c}, SRAM: memmap.NewRAM(SRAMSize),
 		Peripherals: []memmap.Region{{Base: 0x1FFFF000, Size: 0x810, Bus: sysBus{c}}, {Base: FPECBase, Size: 0x400, Bus: fpecBus{c}}},
 		RCCBase:     0x40021000, RCCCFGR: 1,
-		IDCODE:     uint32(RevY)<<16 | 0x6000 | DevID,
+		IDCODE:     id.IDCODE,
 		DBGMCUMask: 0x7FFFE7, // DBG_SLEEP..DBG_TIM11_STOP, TRACE bits
 		UID:        stm32x.NewUID(cfg.Seed),
-		CPU:        cortexm.Config{CPUID: CPUID, Clock: c.clk, ROMPart: DevID, ROMJEP106: 0x20},
-		DPIDR:      DPIDR, APIDR: AHBAPIDR,
+		CPU:        cortexm.Config{CPUID: id.CPUID, Clock: c.clk, ROMPart: id.ROMPart, ROMJEP106: id.ROMJEP106},
+		DPIDR:      id.DPIDR, APIDR: id.APIDR,
 		// PM0075 §2.4.1: read protection shuts the CPU out of main flash
 		// in debug mode (Mu held when called).
 		DebugLocksFlash: func() bool { return c.rdp },
-		JTAG:            []hw.TAPSpec{{IRLen: 5, IDCODE: BSTAP, DP: -1}, {IRLen: 4, IDCODE: CPUTAP, DP: 0}},
+		JTAG:            []hw.TAPSpec{{IRLen: 5, IDCODE: id.BSTAP, DP: -1}, {IRLen: 4, IDCODE: id.CPUTAP, DP: 0}},
 		Reset:           c.resetPeripherals,
 		Settle:          func() { c.f.settle(c) },
-	}
-	if cfg.Clone {
-		bc.Name += "+clone"
-		bc.IDCODE = uint32(RevClone)<<16 | DevID
-		bc.CPU.CPUID, bc.CPU.ROMPart, bc.CPU.ROMJEP106 = CPUIDClone, 0, 0
-		bc.DPIDR = DPIDRClone
-		bc.JTAG[1].IDCODE = CPUTAPClone
 	}
 	c.Board = stm32x.NewBoard(bc)
 	return c, nil

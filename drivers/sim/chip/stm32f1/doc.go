@@ -1,4 +1,5 @@
-// Package stm32f1 models an STM32F103C8/CB (and a GD32/CS32-style clone)
+// Package stm32f1 models an STM32F103C8/CB (and the GD32F103, CS32F103
+// and APM32F103 compatibles)
 // as a debugger sees it: the memory map, the flash program/erase controller
 // (FPEC) at register level with modeled BSY time, option bytes with
 // readout and write protection, the identity registers, and the Cortex-M3
@@ -28,8 +29,11 @@
 // without a debugger (PM0075 §2.4.1: "apply a POR ... instead of a system
 // reset"; see stm32x.Board).
 //
-// The clone variant differs where GD32/CS32/APM32 parts do: CPUID r2p1
-// (0x412FC231), other DP/TAP ids and REV_ID, ARM's default ROM table, and a
-// halfword written to flash while BSY is silently dropped instead of
-// stalling the bus (embassy found APM32F103s losing data this way).
+// The compatibles differ where real ones do (identity.go, with every value's
+// source in drivers/sim/IDENTITY.md): Cortex-M3 r2p1 (CPUID 0x412FC231);
+// CS32 and APM32 the r2 debug port (DPIDR 0x2BA01477, AHB-AP IDR 0x24770011,
+// JTAG 0x4BA00477) and ARM's ROM table; GD32 REV_ID 0x1303, GigaDevice's ROM
+// table and the SRAM size beside the flash size; on an APM32 a halfword
+// written to flash while BSY is silently dropped instead of stalling the
+// bus (embassy found APM32F103s losing data this way).
 package stm32f1

@@ -66,12 +66,12 @@ func (f *fpec) settle(c *Chip) {
 
 // whileBusy decides what a write to the array does while BSY: a genuine
 // F103 holds the bus until the running operation ends (the MEM-AP answers
-// WAIT) and then performs it; the clone drops it.
+// WAIT) and then performs it; an APM32F103 drops it (Identity.DropWhileBusy).
 func (f *fpec) whileBusy(c *Chip) (stall time.Duration, drop bool) {
 	if !f.bsy.On() {
 		return 0, false
 	}
-	if c.cfg.Clone {
+	if Identities[c.cfg.Maker].DropWhileBusy {
 		return 0, true
 	}
 	return f.bsy.Left(c.clk.Now()), false

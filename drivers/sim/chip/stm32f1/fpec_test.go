@@ -18,11 +18,15 @@ func TestIdentity(t *testing.T) {
 		want uint32
 	}{
 		{"idcode", Config{}, IDCODEAddr, 0x20036410},
-		{"clone idcode", Config{Clone: true}, IDCODEAddr, 0x13030410},
+		{"gd32 idcode", Config{Maker: MakerGD32}, IDCODEAddr, 0x13030410},
+		{"cs32 idcode", Config{Maker: MakerCS32}, IDCODEAddr, 0x20036410},
+		{"gd32 flash+sram size", Config{Maker: MakerGD32}, 0x1FFFF7E0, 0x00140040},
 		{"flash size c8", Config{}, 0x1FFFF7E0, 0x40},
 		{"flash size cb", Config{Variant: "stm32f103cb"}, 0x1FFFF7E0, 0x80},
 		{"cpuid", Config{}, 0xE000ED00, CPUID},
-		{"clone cpuid", Config{Clone: true}, 0xE000ED00, CPUIDClone},
+		{"apm32 cpuid", Config{Maker: MakerAPM32}, 0xE000ED00, 0x412FC231},
+		{"gd32 rom table designer GigaDevice", Config{Maker: MakerGD32}, 0xE00FFFD0, 7},
+		{"apm32 rom table part ARM 0x4C3", Config{Maker: MakerAPM32}, 0xE00FFFE0, 0xC3},
 		{"rdp + user", Config{}, OptionBase, 0x00FF5AA5},
 		{"rdp locked", Config{Locked: true}, OptionBase, 0x00FFFF00},
 		{"obr reset", Config{}, FPECBase + regOBR, 0x03FFFFFC},
@@ -156,15 +160,16 @@ func TestEraseBusyTiming(t *testing.T) {
 
 func TestWriteWhileBusy(t *testing.T) {
 	cases := []struct {
-		clone     bool
+		maker     Maker
 		wantStall bool
 		want      []byte
 	}{
-		{false, true, []byte{0x11, 0x11, 0x22, 0x22}},
-		{true, false, []byte{0x11, 0x11, 0xFF, 0xFF}},
+		{MakerST, true, []byte{0x11, 0x11, 0x22, 0x22}},
+		{MakerCS32, true, []byte{0x11, 0x11, 0x22, 0x22}},
+		{MakerAPM32, false, []byte{0x11, 0x11, 0xFF, 0xFF}},
 	}
 	for _, tc := range cases {
-		d := newDbg(t, Config{Clone: tc.clone})
+		d := newDbg(t, Config{Maker: tc.maker})
 		d.unlock()
 		d.W32(FPECBase+regCR, crPG)
 		// Two halfwords back to back, without waiting for BSY.
@@ -173,12 +178,12 @@ func TestWriteWhileBusy(t *testing.T) {
 		}
 		stall, err := d.Bus.Write(FlashBase+2, 2, 0x2222)
 		if err != nil || (stall > 0) != tc.wantStall {
-			t.Fatalf("clone=%v: stall=%v err=%v", tc.clone, stall, err)
+			t.Fatalf("maker %q: stall=%v err=%v", tc.maker, stall, err)
 		}
 		d.Clk.Advance(stall)
 		d.waitBSY()
 		if got := d.c.ReadFlash(0, 4); !bytes.Equal(got, tc.want) {
-			t.Errorf("clone=%v: flash % x want % x", tc.clone, got, tc.want)
+			t.Errorf("maker %q: flash % x want % x", tc.maker, got, tc.want)
 		}
 	}
 }

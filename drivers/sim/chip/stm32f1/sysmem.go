@@ -19,6 +19,9 @@ func (b sysBus) Read(off uint32, size int) (uint32, time.Duration, error) {
 	switch {
 	case a == 0x7E0:
 		w = uint32(len(c.flash) >> 10)
+		if Identities[c.cfg.Maker].SRAMInSizeReg {
+			w |= SRAMSize >> 10 << 16 // GD32 memory density information
+		}
 	case a >= 0x7E8 && a < 0x7F4:
 		i := a - 0x7E8
 		w = stm32x.UIDWord(c.UID(), i)

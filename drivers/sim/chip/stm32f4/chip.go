@@ -28,7 +28,7 @@ const (
 	CPUTAP   = 0x4BA00477
 	BSTAP    = 0x06431041
 	CPUID    = 0x410FC241 // Cortex-M4 r0p1
-	AHBAPIDR = 0x24770011
+	AHBAPIDR = 0x24770011 // Cortex-M4 AHB-AP (J-Link "AHB-AP (IDR: 0x24770011)")
 
 	ProgramTime   = 16 * time.Microsecond
 	MassEraseTime = 4 * time.Second
@@ -100,7 +100,10 @@ func New(cfg Config) (*Chip, error) {
 			{Base: FlashIF, Size: 0x400, Bus: flashIFBus{c}},
 		},
 		RCCBase: 0x40023800, RCCCFGR: 2,
-		IDCODE:     uint32(RevA)<<16 | DevID,
+		// Bits 15:12 are reserved in RM0383 §23.6.1 but read 6 on real
+		// parts: OpenOCD "device id = 0x10006431", st-flash "stm32f411re,
+		// id 0x10006431" (drivers/sim/IDENTITY.md).
+		IDCODE:     uint32(RevA)<<16 | 0x6000 | DevID,
 		DBGMCUMask: 0xE7, // DBG_SLEEP, DBG_STOP, DBG_STANDBY, TRACE bits
 		UID:        stm32x.NewUID(cfg.Seed),
 		CPU:        cortexm.Config{CPUID: CPUID, FPU: true, Clock: c.clk, ROMPart: DevID, ROMJEP106: 0x20},

@@ -43,7 +43,7 @@ func TestIdentity(t *testing.T) {
 	cases := []struct {
 		addr, want uint32
 	}{
-		{IDCODEAddr, 0x10000431},
+		{IDCODEAddr, 0x10006431}, // OpenOCD "device id = 0x10006431"
 		{0x1FFF7A20, 0x0200FFFF},
 		{0xE000ED00, CPUID},
 		{FlashIF + regCR, 0x80000000},
