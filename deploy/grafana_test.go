@@ -3,6 +3,7 @@ package deploy
 import (
 	"encoding/json"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -87,5 +88,51 @@ func TestDashboard(t *testing.T) {
 		if !titles[want] {
 			t.Errorf("no panel %q", want)
 		}
+	}
+}
+
+// TestDashboardImportPrompt: imported through Grafana's "Import dashboard",
+// the file asks for its Prometheus data source (__inputs), and every
+// ${DS_…} it references is one of those inputs, so nothing is left
+// pointing at a data source of the machine it was exported from.
+func TestDashboardImportPrompt(t *testing.T) {
+	data, err := os.ReadFile("grafana/flashstation.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Inputs []struct {
+			Name, Type, PluginID string
+		} `json:"__inputs"`
+		Requires []struct{ Type, ID string } `json:"__requires"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]bool{}
+	for _, in := range d.Inputs {
+		if in.Type != "datasource" || in.PluginID != "prometheus" {
+			t.Errorf("input %+v: want a prometheus datasource", in)
+		}
+		inputs[in.Name] = true
+	}
+	if len(inputs) == 0 {
+		t.Fatal("no __inputs: Grafana's import would not ask for the data source")
+	}
+	refs := regexp.MustCompile(`\$\{(DS_[A-Z0-9_]+)\}`).FindAllStringSubmatch(string(data), -1)
+	if len(refs) == 0 {
+		t.Error("no ${DS_…} reference: the input would be asked for and never used")
+	}
+	for _, m := range refs {
+		if !inputs[m[1]] {
+			t.Errorf("${%s} is not an input", m[1])
+		}
+	}
+	hasDS := false
+	for _, r := range d.Requires {
+		hasDS = hasDS || (r.Type == "datasource" && r.ID == "prometheus")
+	}
+	if !hasDS {
+		t.Error("__requires does not name the prometheus data source plugin")
 	}
 }

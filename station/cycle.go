@@ -2,6 +2,8 @@ package station
 
 import (
 	"context"
+	"log/slog"
+	"math"
 	"time"
 
 	"github.com/flashstation/flashstation/fixtures"
@@ -155,6 +157,7 @@ func (s *Station) Events() (<-chan Message, func()) { return s.events.subscribe(
 func (s *Station) observe(ctx context.Context, w *worker, a *jobs.Attempt, firstTry bool) {
 	m := s.m
 	r := w.cfg.Recipe
+	s.logAttempt(a, firstTry)
 	m.attempts.WithLabelValues(string(a.Result), r.Name, w.cfg.Name).Inc()
 	if (a.Result == jobs.Fail || a.Result == jobs.Error) && len(a.Steps) > 0 {
 		// The last step recorded is the one the attempt stopped at.
@@ -164,7 +167,7 @@ func (s *Station) observe(ctx context.Context, w *worker, a *jobs.Attempt, first
 		m.attemptDuration.WithLabelValues(r.Name).Observe(a.Ended.Sub(a.Started).Seconds())
 	}
 	for _, st := range a.Steps {
-		m.stepDuration.WithLabelValues(st.Name, r.Target.Family).Observe(st.Duration.Seconds())
+		m.stepDuration.WithLabelValues(st.Name, r.Name, w.cfg.Name).Observe(st.Duration.Seconds())
 	}
 	for _, sn := range a.Serials {
 		if sn.State == jobs.SerialCommitted {
@@ -174,6 +177,28 @@ func (s *Station) observe(ctx context.Context, w *worker, a *jobs.Attempt, first
 	if firstTry && a.Result != jobs.Aborted && s.firstOfUnit(ctx, a) {
 		m.firstTry(r.Name, a.Result == jobs.Pass)
 	}
+}
+
+// logAttempt writes the one journal line of an ended attempt: where, what,
+// how it ended and why, and how long it took. Passes are Info; a board's
+// fail is Warn; a station error Error, so `journalctl -p warning` shows
+// every attempt that needs a look.
+func (s *Station) logAttempt(a *jobs.Attempt, firstTry bool) {
+	level := slog.LevelInfo
+	switch a.Result {
+	case jobs.Fail, jobs.Aborted:
+		level = slog.LevelWarn
+	case jobs.Error:
+		level = slog.LevelError
+	}
+	secs := 0.0
+	if !a.Ended.IsZero() {
+		secs = a.Ended.Sub(a.Started).Seconds()
+	}
+	s.log.Log(context.Background(), level, "attempt ended",
+		"slot", a.Slot, "probe", a.ProbeSerial, "unit", a.UnitUID, "recipe", a.Recipe,
+		"result", string(a.Result), "failed_step", a.FailedStep, "reason", a.Error,
+		"seconds", math.Round(secs*1000)/1000, "attempt", a.ID.String(), "retry", !firstTry)
 }
 
 // firstOfUnit reports whether a is the first attempt to judge its board:

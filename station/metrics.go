@@ -2,9 +2,13 @@ package station
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/flashstation/flashstation/jobs"
+	"github.com/flashstation/flashstation/recipes"
 )
 
 // States a slot can be in, as /api/slots and flashstation_slot_state name them.
@@ -39,6 +43,7 @@ type metrics struct {
 	ignored          *prometheus.CounterVec
 	serials          *prometheus.CounterVec
 	stepFailures     *prometheus.CounterVec
+	buildInfo        *prometheus.GaugeVec
 
 	mu    sync.Mutex
 	first map[string][2]int // recipe -> passes, tries
@@ -60,7 +65,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		firstPassYield: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "flashstation_first_pass_yield_ratio",
 			Help: "Share of boards that passed on their first attempt since the station started, by recipe."}, []string{"recipe"}),
 		stepDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "flashstation_step_duration_seconds",
-			Help: "Duration of recipe steps, by step and target family.", Buckets: stepBuckets}, []string{"step", "family"}),
+			Help: "Duration of recipe steps, by step, recipe and slot.", Buckets: stepBuckets}, []string{"step", "recipe", "slot"}),
 		attemptDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "flashstation_attempt_duration_seconds",
 			Help: "Duration of whole attempts, by recipe.", Buckets: attemptBuckets}, []string{"recipe"}),
 		cycleDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "flashstation_cycle_duration_seconds",
@@ -80,15 +85,47 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		stepFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flashstation_step_failures_total",
 			Help: "Failed or errored attempts by the step they stopped at (connect, read-id, program, verify, ...)."},
 			[]string{"step", "recipe", "slot"}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "flashstation_build_info",
+			Help: "Always 1; the labels say which build runs."}, []string{"version", "revision", "goversion"}),
 		first: map[string][2]int{},
 	}
 	for _, c := range []prometheus.Collector{m.attempts, m.firstAttempts, m.firstPassYield, m.stepDuration, m.attemptDuration,
-		m.cycleDuration, m.probesPresent, m.probesUnassigned, m.slotState, m.cycles, m.ignored, m.serials, m.stepFailures} {
+		m.cycleDuration, m.probesPresent, m.probesUnassigned, m.slotState, m.cycles, m.ignored, m.serials, m.stepFailures, m.buildInfo} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("station: register metrics: %w", err)
 		}
 	}
 	return m, nil
+}
+
+// startSlot creates the slot's series at 0 before anything happened, so
+// that the first event after a start-up shows in increase() and rate()
+// (a series born at 1 hides its first event), and every panel and rule
+// has its series from the first scrape: attempts by result, first
+// attempts, step failures and step durations for every step the recipe
+// can stop at, attempt durations. The first-pass yield gauge stays unborn
+// until a board is judged: a 0 there would read as "no board passed".
+func (m *metrics) startSlot(slot string, r *recipes.Recipe) {
+	m.setSlotState(slot, StateAbsent)
+	for _, res := range []jobs.Result{jobs.Pass, jobs.Fail, jobs.Error, jobs.Aborted} {
+		m.attempts.WithLabelValues(string(res), r.Name, slot)
+	}
+	m.firstAttempts.WithLabelValues(r.Name, "true")
+	m.firstAttempts.WithLabelValues(r.Name, "false")
+	m.attemptDuration.WithLabelValues(r.Name)
+	steps := []string{"connect"}
+	for _, st := range r.Steps {
+		if !slices.Contains(steps, string(st.Action)) {
+			steps = append(steps, string(st.Action))
+		}
+	}
+	for _, st := range steps {
+		m.stepFailures.WithLabelValues(st, r.Name, slot)
+		m.stepDuration.WithLabelValues(st, r.Name, slot)
+	}
+	if r.Serial != nil {
+		m.serials.WithLabelValues(r.Serial.Series)
+	}
 }
 
 // setSlotState sets the slot's state series to 1 and its others to 0, so

@@ -7,6 +7,7 @@ import (
 	"github.com/flashstation/flashstation/drivers/openocd"
 	"io/fs"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,9 @@ type Options struct {
 	Store    Store
 	Registry prometheus.Registerer
 	Log      *slog.Logger
+	// Version and Revision name the running build for
+	// flashstation_build_info ("" is exported as "unknown").
+	Version, Revision string
 	// AttemptDeadline bounds one attempt where the slot sets none.
 	AttemptDeadline time.Duration
 	// HangGrace is how long an attempt past its deadline may take to
@@ -144,6 +148,7 @@ func New(o Options) (*Station, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.buildInfo.WithLabelValues(orUnknown(o.Version), orUnknown(o.Revision), runtime.Version()).Set(1)
 	s := &Station{opts: o, log: o.Log, m: m, events: newBroker(), byName: map[string]*worker{}}
 	for _, sc := range o.Slots {
 		if sc.Recipe == nil {
@@ -155,15 +160,7 @@ func New(o Options) (*Station, error) {
 		w := newWorker(s, sc)
 		s.workers = append(s.workers, w)
 		s.byName[sc.Name] = w
-		m.setSlotState(sc.Name, StateAbsent)
-		// Start the counters the rules take increase() of at 0: a series
-		// born at 1 on its first event hides that event from increase(),
-		// so a slot's first failures after a restart would not count.
-		for _, res := range []jobs.Result{jobs.Pass, jobs.Fail, jobs.Error, jobs.Aborted} {
-			m.attempts.WithLabelValues(string(res), sc.Recipe.Name, sc.Name)
-		}
-		m.firstAttempts.WithLabelValues(sc.Recipe.Name, "true")
-		m.firstAttempts.WithLabelValues(sc.Recipe.Name, "false")
+		m.startSlot(sc.Name, sc.Recipe)
 	}
 	return s, nil
 }
@@ -269,4 +266,11 @@ func (o *Options) defaultBoardPresent(ctx context.Context, f discover.Found) boo
 		p.Disconnect(ctx)
 	}
 	return err == nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

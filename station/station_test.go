@@ -78,7 +78,7 @@ flashstation_probes_present 3
 		"flashstation_cycles_total", "flashstation_first_pass_yield_ratio", "flashstation_probes_present"); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(r.st.m.stepDuration); n != 5 { // connect + 4 steps, one family
+	if n := testutil.CollectAndCount(r.st.m.stepDuration); n != 15 { // (connect + 4 steps) x 3 slots
 		t.Errorf("%d step duration series", n)
 	}
 }

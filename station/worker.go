@@ -85,11 +85,26 @@ func (w *worker) setProbe(f *discover.Found, problem string) {
 	}
 	w.mu.Unlock()
 	if changed {
+		w.logProbe(f, now, problem)
 		w.publish()
 		select {
 		case w.wake <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// logProbe writes one journal line when the slot's probe comes, goes or
+// becomes unusable.
+func (w *worker) logProbe(f *discover.Found, present bool, problem string) {
+	log := w.st.log.With("slot", w.cfg.Name, "selector", w.cfg.Probe.String())
+	switch {
+	case present:
+		log.Info("probe attached", "probe", f.Serial, "kind", string(f.Kind), "port", f.Device.Port)
+	case problem != "":
+		log.Warn("probe unusable", "reason", problem)
+	default:
+		log.Warn("probe gone")
 	}
 }
 

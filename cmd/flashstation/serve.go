@@ -39,7 +39,9 @@ const defaultSimSpec = "2*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8,stlink-
 const defaultListen = "127.0.0.1:8080"
 
 type serveFlags struct {
-	config  string
+	logLevel  string
+	logFormat string
+	config    string
 	listen  string
 	bus     busChoice
 	instant bool
@@ -60,8 +62,13 @@ func newServeCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&f.instant, "instant", false, "simulated time never sleeps (tests); the default is realtime")
 	cmd.Flags().Float64Var(&f.bus.speed, "speed", 1, "realtime speed factor for the simulator")
 	cmd.Flags().Uint64Var(&f.bus.seed, "seed", 0, "simulator seed (unit IDs, faults)")
+	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "least severe log level written: debug, info, warn or error")
+	cmd.Flags().StringVar(&f.logFormat, "log-format", "text", "log line format: text (logfmt, as journalctl shows it) or json (one object a line)")
 	dbPath := addDBFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if _, err := newLogger(cmd.ErrOrStderr(), f.logLevel, f.logFormat); err != nil {
+			return err
+		}
 		if !(f.bus.speed > 0) || math.IsInf(f.bus.speed, 0) {
 			return usageErrorf("--speed %v: want a positive factor (1 = real time, 10 = ten times faster)", f.bus.speed)
 		}
@@ -75,13 +82,15 @@ func newServeCmd() *cobra.Command {
 // record their attempts' ends), then close the store, then remove the
 // extracted examples.
 func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbChanged bool, stdout, stderr io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log, err := newLogger(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
 	if f.config == "" && f.bus.simSpec == "" {
 		f.bus.simSpec = defaultSimSpec
 	}
 	var cfg *fixturecfg.Config
 	var slots []station.SlotConfig
-	var err error
 	if f.config != "" {
 		var loaded map[string]*recipes.Recipe
 		cfg, loaded, err = loadStation(f.config, f.listen)
@@ -141,7 +150,7 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts := station.Options{Name: cfg.Station, Mode: cfg.Mode, Slots: slots, Bus: bus, Store: store, Registry: reg, Log: log,
-		AttemptDeadline: cfg.AttemptDeadline, Page: web.FS, Token: cfg.Token, LoopbackOnly: loopback}
+		AttemptDeadline: cfg.AttemptDeadline, Page: web.FS, Version: buildVersion().Version, Revision: buildVersion().Commit, Token: cfg.Token, LoopbackOnly: loopback}
 	if fixture != nil {
 		opts.AfterSlot = reseater(fixture, slots, cfg.Mode)
 	}
@@ -258,4 +267,21 @@ func pageHost(a net.Addr) string {
 		return fmt.Sprintf("127.0.0.1:%d", tcp.Port)
 	}
 	return tcp.String()
+}
+
+// newLogger builds the station's logger from --log-level and --log-format.
+// Under systemd the lines go to the journal through stderr.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: want text or json", format)
 }

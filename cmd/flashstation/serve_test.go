@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -40,7 +42,7 @@ func TestServeSimulatedCycle(t *testing.T) {
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, []string{"serve", "--sim", "cmsis-dap-v2:stm32f103c8,stlink-v2:stm32f103c8", "--instant",
-			"--listen", "127.0.0.1:0", "--db", db}, &out, &errOut)
+			"--listen", "127.0.0.1:0", "--db", db, "--log-format", "json"}, &out, &errOut)
 	}()
 	url := ""
 	re := regexp.MustCompile(`operator page (http://\S+)/`)
@@ -74,9 +76,47 @@ func TestServeSimulatedCycle(t *testing.T) {
 	if len(slots.Slots) != 2 || slots.Slots[0].State != "pass" || slots.Slots[1].State != "pass" {
 		t.Fatalf("slots %+v; stderr %s", slots, errOut.String())
 	}
+	mr, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrape, _ := io.ReadAll(mr.Body)
+	mr.Body.Close()
+	if want := `flashstation_build_info{goversion="` + runtime.Version() + `",revision="`; !strings.Contains(string(scrape), want) ||
+		!strings.Contains(string(scrape), `",version="dev"} 1`) {
+		t.Errorf("/metrics has no build_info %s", want)
+	}
 	cancel()
 	if c := <-code; c != 0 {
 		t.Errorf("exit %d; stderr %s", c, errOut.String())
+	}
+	// The journal: one JSON object a line; a line per probe coming and per
+	// attempt ending, naming slot, probe, unit, recipe, result and time.
+	attached, ended := map[string]bool{}, map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		slot, _ := rec["slot"].(string)
+		switch rec["msg"] {
+		case "probe attached":
+			if rec["probe"] == "" || rec["port"] == "" {
+				t.Errorf("probe line %v", rec)
+			}
+			attached[slot] = true
+		case "attempt ended":
+			if rec["result"] != "pass" || rec["unit"] == "" || rec["recipe"] != "bluepill-blink" || rec["probe"] == "" || rec["level"] != "INFO" {
+				t.Errorf("attempt line %v", rec)
+			}
+			if _, ok := rec["seconds"].(float64); !ok {
+				t.Errorf("attempt line without seconds: %v", rec)
+			}
+			ended[slot] = true
+		}
+	}
+	if len(attached) != 2 || len(ended) != 2 {
+		t.Errorf("probe lines for %v, attempt lines for %v; stderr %s", attached, ended, errOut.String())
 	}
 }
 
@@ -94,6 +134,8 @@ func TestServeRefusesBadInput(t *testing.T) {
 		{[]string{"serve", "--speed", "0"}, "--speed 0: want a positive factor"},
 		{[]string{"serve", "--speed", "-2"}, "--speed -2: want a positive factor"},
 		{[]string{"serve", "--speed", "NaN"}, "--speed NaN: want a positive factor"},
+		{[]string{"serve", "--log-level", "loud"}, `--log-level "loud": want debug, info, warn or error`},
+		{[]string{"serve", "--log-format", "xml"}, `--log-format "xml": want text or json`},
 	} {
 		var out, errOut bytes.Buffer
 		if c := run(context.Background(), tc.args, &out, &errOut); c != exitUsage || !strings.Contains(errOut.String(), tc.want) {
