@@ -42,9 +42,9 @@ type serveFlags struct {
 	logLevel  string
 	logFormat string
 	config    string
-	listen  string
-	bus     busChoice
-	instant bool
+	listen    string
+	bus       busChoice
+	instant   bool
 }
 
 func newServeCmd() *cobra.Command {
