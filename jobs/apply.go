@@ -37,7 +37,7 @@ func applyRecordsTx(tx *bolt.Tx, recs []journalRecord) error {
 		oldUID := uidOfRunning(rv)
 		value := r.value
 		if r.kind == recordFinish {
-			settled, err := settleTx(tx, r.id, r.flags&flagPass != 0)
+			settled, err := settleTx(tx, r.id, r.uid, r.flags&flagPass != 0)
 			if err != nil {
 				return fmt.Errorf("jobs: apply finish of %s: %w", r.id, err)
 			}

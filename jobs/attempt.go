@@ -116,8 +116,11 @@ func droppedLines(n int) string {
 }
 
 // Serial is a unit serial number reserved for an attempt. State is
-// "committed" when the attempt passed (the number is the unit's for good)
-// or "released" when it did not (the number goes back to be reused).
+// "committed" when the attempt passed (the number is the unit's for good),
+// "burned" when it did not pass but the number may have reached the board
+// (Store.Spend was called: it is never handed to another unit, only back to
+// a rerun of the same unit UID), or "released" when it never left the
+// station (the number goes back to be reused).
 type Serial struct {
 	Series string `json:"series"`
 	Number uint64 `json:"number"`
@@ -128,6 +131,7 @@ type Serial struct {
 const (
 	SerialCommitted = "committed"
 	SerialReleased  = "released"
+	SerialBurned    = "burned"
 )
 
 // Length bounds keep one bad caller from writing megabyte keys or names.

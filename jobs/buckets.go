@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,6 +30,10 @@ var (
 	seriesFree      = []byte("free")      // number -> empty: released, reused lowest first
 	seriesReserved  = []byte("reserved")  // number -> id of the attempt holding it
 	seriesCommitted = []byte("committed") // number -> id of the attempt that passed
+	seriesBurned    = []byte("burned")    // number -> id of the attempt that spent it and did not pass
+	seriesUnits     = []byte("units")     // unit uid -> burned number(8), handed back to that unit's rerun
+
+	seriesSubs = [][]byte{seriesFree, seriesReserved, seriesCommitted, seriesBurned, seriesUnits}
 )
 
 const schemaVersion = "1"
@@ -66,6 +71,23 @@ func uidPrefix(uid string) []byte { return append([]byte(uid), 0) }
 
 func reservationKey(id ID, series string) []byte {
 	return append(id.key(), series...)
+}
+
+// A reservation's value is the number (8 bytes, big-endian), followed by
+// spentMark once Spend said the number may be on the board. Files written
+// before Spend existed hold bare 8-byte values: not spent.
+const spentMark = 's'
+
+func reservationValue(n uint64, spent bool) []byte {
+	v := u64(n)
+	if spent {
+		v = append(v, spentMark)
+	}
+	return v
+}
+
+func parseReservation(v []byte) (n uint64, spent bool) {
+	return binary.BigEndian.Uint64(v), len(v) > 8 && v[8] == spentMark
 }
 
 // present is the value of set-like buckets (running, by_uid, free): a

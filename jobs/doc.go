@@ -4,8 +4,11 @@
 //
 // An attempt is written twice: when it starts (result "running") and when it
 // ends. A process that dies in between leaves a running record; the next
-// writable Open marks it "interrupted" and releases its serial-number
-// reservations, so nothing recorded is lost and no serial is skipped.
+// writable Open marks it "interrupted" and settles its serial numbers: one
+// that may have reached the board (Spend) is burned against the attempt and
+// its unit, never given to another unit; one that never left the station
+// is released for the next board. Nothing recorded is lost, and no number
+// is skipped that a board cannot carry (serial.go tells a number's life).
 //
 // Begin, Checkpoint and Finish are durable when they return, but they do
 // not commit to bbolt themselves: a bbolt commit costs two fdatasyncs plus
@@ -26,9 +29,10 @@
 //	attempts      id(8, big-endian, time-ordered)        -> attempt JSON
 //	by_uid        uid hex + 0x00 + id(8)                  -> empty
 //	running       id(8)                                   -> empty
-//	reservations  id(8) + series                          -> number(8)
+//	reservations  id(8) + series                          -> number(8) ['s' once spent]
 //	serials/NAME  "state" -> {first,next}; sub-buckets free, reserved,
-//	              committed: number(8) -> id(8)
+//	              committed, burned: number(8) -> id(8); units: uid -> the
+//	              unit's burned number(8), for its rerun
 //
 // "units show UID" is one prefix scan of by_uid and a point get per attempt,
 // so its cost does not grow with the number of attempts in the file.

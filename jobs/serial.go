@@ -19,6 +19,7 @@ type SeriesState struct {
 	Free      []uint64 `json:"free"` // released numbers, handed out again first
 	Reserved  int      `json:"reserved"`
 	Committed int      `json:"committed"`
+	Burned    int      `json:"burned"` // spent on attempts that did not pass
 }
 
 type seriesHead struct {
@@ -26,12 +27,25 @@ type seriesHead struct {
 	Next  uint64 `json:"next"`
 }
 
-// Reserve hands attempt id the lowest free number of series, starting the
-// series at first if it is new. Released numbers are handed out before new
-// ones, so none is skipped; a committed number is never handed out again.
-// The attempt must be running; Finish commits the number on pass and
-// releases it otherwise, and crash recovery releases it. Reserving the same
-// series twice for one attempt returns the same number.
+// A serial number's life: Reserve hands one to a running attempt; Spend
+// says it is about to be written to the board; Finish (or crash recovery)
+// settles it. Settling commits it when the attempt passed; otherwise a
+// spent number is burned (it may be on the board, so no other unit ever
+// gets it) and an unspent one is released for the next board. A burned
+// number stays with its unit: a later attempt on the same unit UID gets it
+// back from Reserve, so a rerun keeps the board's number.
+//
+// Both Reserve and Spend commit to bbolt before they return, so a process
+// killed at any point after Spend has the number burned by the next Open.
+
+// Reserve hands attempt id a number of series, starting the series at
+// first if it is new. When the attempt's unit (the UID of its last
+// Checkpoint, which a recipe saves right after read-id) holds a burned
+// number of this series, that number comes back, already spent. Otherwise
+// released numbers are handed out before new ones, so none is skipped; a
+// committed or burned number is never handed to another unit. The attempt
+// must be running. Reserving the same series twice for one attempt returns
+// the same number.
 func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID) (uint64, error) {
 	if err := s.writable(ctx); err != nil {
 		return 0, err
@@ -44,7 +58,8 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 	}
 	var n uint64
 	err := s.group.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketRunning).Get(id.key()) == nil {
+		rv := tx.Bucket(bucketRunning).Get(id.key())
+		if rv == nil {
 			return fmt.Errorf("jobs: attempt %s is not running (Begin it first)", id)
 		}
 		sb, head, err := openSeries(tx, series, first, true)
@@ -53,11 +68,21 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 		}
 		rkey := reservationKey(id, series)
 		if v := tx.Bucket(bucketReservations).Get(rkey); v != nil {
-			n = binary.BigEndian.Uint64(v)
+			n, _ = parseReservation(v)
 			return nil
 		}
-		free := sb.Bucket(seriesFree)
-		if k, _ := free.Cursor().First(); k != nil {
+		spent := false
+		units, free := sb.Bucket(seriesUnits), sb.Bucket(seriesFree)
+		if uid := uidOfRunning(rv); uid != "" && units.Get([]byte(uid)) != nil {
+			// A rerun of a unit whose number may already be on it.
+			n, spent = binary.BigEndian.Uint64(units.Get([]byte(uid))), true
+			if err := units.Delete([]byte(uid)); err != nil {
+				return err
+			}
+			if err := sb.Bucket(seriesBurned).Delete(u64(n)); err != nil {
+				return err
+			}
+		} else if k, _ := free.Cursor().First(); k != nil {
 			n = binary.BigEndian.Uint64(k)
 			if err := free.Delete(k); err != nil {
 				return err
@@ -75,12 +100,50 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 		if err := sb.Bucket(seriesReserved).Put(u64(n), id.key()); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketReservations).Put(rkey, u64(n))
+		return tx.Bucket(bucketReservations).Put(rkey, reservationValue(n, spent))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("jobs: reserve serial in series %q: %w", series, err)
 	}
 	return n, nil
+}
+
+// Spend marks every number attempt id holds as possibly on the board. Call
+// it after Reserve and right before the number is written: once it returns,
+// an attempt that does not pass, or a process that dies, burns the number
+// instead of releasing it. An error means nothing was marked, and the
+// number must not be written.
+func (s *Store) Spend(ctx context.Context, id ID) error {
+	if err := s.writable(ctx); err != nil {
+		return err
+	}
+	if _, ok := s.running.has(id); !ok {
+		return fmt.Errorf("jobs: spend serials: attempt %s is not running", id)
+	}
+	err := s.group.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketRunning).Get(id.key()) == nil {
+			return fmt.Errorf("jobs: attempt %s is not running", id)
+		}
+		res := tx.Bucket(bucketReservations)
+		prefix := id.key()
+		var marks [][2][]byte
+		c := res.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if n, spent := parseReservation(v); !spent {
+				marks = append(marks, [2][]byte{bytes.Clone(k), reservationValue(n, true)})
+			}
+		}
+		for _, m := range marks {
+			if err := res.Put(m[0], m[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: spend serials of attempt %s: %w", id, err)
+	}
+	return nil
 }
 
 // Series reports the state of one serial series.
@@ -106,6 +169,9 @@ func (s *Store) Series(ctx context.Context, name string) (*SeriesState, error) {
 		}
 		st.Reserved = sb.Bucket(seriesReserved).Stats().KeyN
 		st.Committed = sb.Bucket(seriesCommitted).Stats().KeyN
+		if b := sb.Bucket(seriesBurned); b != nil { // absent in files from before burning
+			st.Burned = b.Stats().KeyN
+		}
 		return nil
 	})
 	if err != nil {
@@ -138,13 +204,18 @@ func openSeries(tx *bolt.Tx, name string, first uint64, create bool) (*bolt.Buck
 		if sb, err = root.CreateBucket([]byte(name)); err != nil {
 			return nil, seriesHead{}, err
 		}
-		for _, sub := range [][]byte{seriesFree, seriesReserved, seriesCommitted} {
-			if _, err := sb.CreateBucket(sub); err != nil {
+		head := seriesHead{First: first, Next: first}
+		if err := putHead(sb, head); err != nil {
+			return nil, head, err
+		}
+	}
+	if create {
+		// A series started before burned numbers existed lacks their buckets.
+		for _, sub := range seriesSubs {
+			if _, err := sb.CreateBucketIfNotExists(sub); err != nil {
 				return nil, seriesHead{}, err
 			}
 		}
-		head := seriesHead{First: first, Next: first}
-		return sb, head, putHead(sb, head)
 	}
 	var head seriesHead
 	if err := json.Unmarshal(sb.Get(seriesState), &head); err != nil {
@@ -165,24 +236,31 @@ func putHead(sb *bolt.Bucket, head seriesHead) error {
 }
 
 // reservationsTx lists attempt id's reservations as settling them would
-// record them: committed when commit, released otherwise.
+// record them: committed when commit; otherwise burned when spent and
+// released when not.
 func reservationsTx(tx *bolt.Tx, id ID, commit bool) ([]Serial, error) {
-	st := SerialReleased
-	if commit {
-		st = SerialCommitted
-	}
 	var out []Serial
 	prefix := id.key()
 	c := tx.Bucket(bucketReservations).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		out = append(out, Serial{Series: string(k[8:]), Number: binary.BigEndian.Uint64(v), State: st})
+		n, spent := parseReservation(v)
+		st := SerialReleased
+		switch {
+		case commit:
+			st = SerialCommitted
+		case spent:
+			st = SerialBurned
+		}
+		out = append(out, Serial{Series: string(k[8:]), Number: n, State: st})
 	}
 	return out, nil
 }
 
-// settleTx ends every reservation of attempt id: committed when commit,
-// released (back to the free list) otherwise.
-func settleTx(tx *bolt.Tx, id ID, commit bool) ([]Serial, error) {
+// settleTx ends every reservation of attempt id, whose unit is uid ("" when
+// unknown): committed when commit; otherwise a spent number is burned
+// against the attempt (and the unit, for its rerun) and an unspent one goes
+// back to the free list.
+func settleTx(tx *bolt.Tx, id ID, uid string, commit bool) ([]Serial, error) {
 	all, err := reservationsTx(tx, id, commit)
 	if err != nil {
 		return nil, err
@@ -195,9 +273,26 @@ func settleTx(tx *bolt.Tx, id ID, commit bool) ([]Serial, error) {
 		if err := sb.Bucket(seriesReserved).Delete(u64(h.Number)); err != nil {
 			return nil, err
 		}
-		dst, val := sb.Bucket(seriesFree), present
-		if commit {
-			dst, val = sb.Bucket(seriesCommitted), id.key()
+		var dst *bolt.Bucket
+		val := id.key()
+		switch h.State {
+		case SerialCommitted:
+			dst = sb.Bucket(seriesCommitted)
+		case SerialBurned:
+			if dst, err = sb.CreateBucketIfNotExists(seriesBurned); err != nil {
+				return nil, err
+			}
+			if uid != "" {
+				units, err := sb.CreateBucketIfNotExists(seriesUnits)
+				if err != nil {
+					return nil, err
+				}
+				if err := units.Put([]byte(uid), u64(h.Number)); err != nil {
+					return nil, err
+				}
+			}
+		default:
+			dst, val = sb.Bucket(seriesFree), present
 		}
 		if err := dst.Put(u64(h.Number), val); err != nil {
 			return nil, err
@@ -209,8 +304,11 @@ func settleTx(tx *bolt.Tx, id ID, commit bool) ([]Serial, error) {
 	return all, nil
 }
 
-// releaseAllTx gives back every number attempt id holds.
-func releaseAllTx(tx *bolt.Tx, id ID) ([]Serial, error) { return settleTx(tx, id, false) }
+// releaseAllTx settles every number attempt id holds as not passed: spent
+// ones burned (against unit uid when known), the others released.
+func releaseAllTx(tx *bolt.Tx, id ID, uid string) ([]Serial, error) {
+	return settleTx(tx, id, uid, false)
+}
 
 func u64(n uint64) []byte {
 	var b [8]byte

@@ -176,3 +176,61 @@ func TestReserveParallel(t *testing.T) {
 		}
 	}
 }
+
+// TestSpentSerialBurnedAndKeptByItsUnit: a number spent (possibly written
+// to the board) on an attempt that does not pass is burned, never handed
+// to another unit, and handed back to a rerun of the same unit.
+func TestSpentSerialBurnedAndKeptByItsUnit(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	unit := func(uid string) *Attempt {
+		a := begin(t, s)
+		a.UnitUID = uid
+		if err := s.Checkpoint(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	tests := []struct {
+		uid    string
+		spend  bool
+		result Result
+		want   Serial
+	}{
+		{"aa01", true, Fail, Serial{"sn", 100, SerialBurned}},    // written, then verify failed
+		{"aa02", false, Fail, Serial{"sn", 101, SerialReleased}}, // never written: the number is free again
+		{"aa03", true, Pass, Serial{"sn", 101, SerialCommitted}}, // reuses the released 101, not the burned 100
+		{"aa01", false, Error, Serial{"sn", 100, SerialBurned}},  // rerun of aa01 gets its 100 back, already spent
+		{"aa04", true, Aborted, Serial{"sn", 102, SerialBurned}}, // never 100
+		{"", true, Fail, Serial{"sn", 103, SerialBurned}},        // no UID known: burned for good
+		{"aa01", true, Pass, Serial{"sn", 100, SerialCommitted}}, // aa01 passes with its own number at last
+		{"aa05", true, Pass, Serial{"sn", 104, SerialCommitted}}, // nothing burned is ever reused
+	}
+	for i, tt := range tests {
+		a := unit(tt.uid)
+		reserve(t, s, a)
+		if tt.spend {
+			if err := s.Spend(ctx, a.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		finish(t, s, a, tt.result)
+		if len(a.Serials) != 1 || a.Serials[0] != tt.want {
+			t.Errorf("attempt %d (unit %q, spent %v, %s): serials %+v, want %+v", i, tt.uid, tt.spend, tt.result, a.Serials, tt.want)
+		}
+		got, err := s.Get(ctx, a.ID)
+		if err != nil || len(got.Serials) != 1 || got.Serials[0] != tt.want {
+			t.Errorf("attempt %d stored serials %+v (%v), want %+v", i, got.Serials, err, tt.want)
+		}
+	}
+	st, err := s.Series(ctx, "sn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Burned != 2 || st.Committed != 3 || st.Reserved != 0 || len(st.Free) != 0 || st.Next != 105 {
+		t.Errorf("series state %+v, want 2 burned (102, 103), 3 committed, next 105", st)
+	}
+	if err := s.Spend(ctx, 12345); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Errorf("Spend of an unknown attempt: %v", err)
+	}
+}

@@ -258,14 +258,17 @@ func (s *Store) journalID() (id dbID, stored bool, err error) {
 	return id, stored, err
 }
 
-// recoverTx marks every running attempt interrupted and releases every
-// serial reservation. It runs only while this process holds the exclusive
+// recoverTx marks every running attempt interrupted and settles every
+// serial reservation as not passed: a number Spend marked is burned (it may
+// be on the board), any other released. It runs only while this process holds the exclusive
 // lock, so no reservation can belong to a live attempt.
 func recoverTx(tx *bolt.Tx, now time.Time) ([]ID, error) {
 	var ids []ID
+	uids := map[ID]string{}
 	running := tx.Bucket(bucketRunning)
-	if err := running.ForEach(func(k, _ []byte) error {
+	if err := running.ForEach(func(k, v []byte) error {
 		ids = append(ids, idFromKey(k))
+		uids[idFromKey(k)] = uidOfRunning(v)
 		return nil
 	}); err != nil {
 		return nil, err
@@ -280,7 +283,11 @@ func recoverTx(tx *bolt.Tx, now time.Time) ([]ID, error) {
 		if a.Error == "" {
 			a.Error = "interrupted: the station stopped before the attempt ended (recovered " + now.UTC().Format(time.RFC3339) + ")"
 		}
-		if a.Serials, err = releaseAllTx(tx, id); err != nil {
+		uid := uids[id]
+		if uid == "" {
+			uid = a.UnitUID
+		}
+		if a.Serials, err = releaseAllTx(tx, id, uid); err != nil {
 			return nil, err
 		}
 		if err := putTx(tx, a); err != nil {
@@ -300,7 +307,7 @@ func recoverTx(tx *bolt.Tx, now time.Time) ([]ID, error) {
 		return nil, err
 	}
 	for _, id := range stale {
-		if _, err := releaseAllTx(tx, id); err != nil {
+		if _, err := releaseAllTx(tx, id, ""); err != nil {
 			return nil, err
 		}
 	}

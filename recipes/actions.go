@@ -114,8 +114,9 @@ func (st *attemptState) readID(ctx context.Context) error {
 	return nil
 }
 
-// write programs per-unit bytes: fixed data, or the next unit serial
-// reserved in the store (committed only if the attempt passes).
+// write programs per-unit bytes: fixed data, or the unit serial reserved
+// in the store. The number is spent before the first byte goes out: from
+// then on it is never given to another unit, whatever happens next.
 func (st *attemptState) write(ctx context.Context, s Step) (int64, error) {
 	r := st.run
 	data, addr := s.Data, s.Address
@@ -144,6 +145,9 @@ func (st *attemptState) write(ctx context.Context, s Step) (int64, error) {
 			if _, ok := r.Recipe.Target.Facts.Programmable(addr, uint64(len(data))); !ok {
 				return 0, fmt.Errorf("serial %q (%d bytes) would run past the end of flash at 0x%08X", text, len(data), addr)
 			}
+		}
+		if err := r.Store.Spend(ctx, st.attempt.ID); err != nil {
+			return 0, fmt.Errorf("record serial number %d as written before writing it: %w", n, err)
 		}
 		targets.Logf(ctx, slog.LevelInfo, "unit serial %s (series %s, number %d)", text, ser.Series, n)
 	}

@@ -14,11 +14,17 @@ import (
 )
 
 // Recorder keeps attempt records; *jobs.Store is one.
+//
+// Serial numbers: a write step calls Reserve for its number, then Spend
+// right before writing it to the board; from Spend on the number is the
+// unit's (committed if the attempt passes, burned otherwise, never handed
+// to another unit; see jobs.Store.Reserve for the whole life of a number).
 type Recorder interface {
 	Begin(ctx context.Context, a *jobs.Attempt) error
 	Checkpoint(ctx context.Context, a *jobs.Attempt) error
 	Finish(ctx context.Context, a *jobs.Attempt) error
 	Reserve(ctx context.Context, series string, first uint64, id jobs.ID) (uint64, error)
+	Spend(ctx context.Context, id jobs.ID) error
 }
 
 // EventKind says what an Event reports.

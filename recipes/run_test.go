@@ -29,6 +29,9 @@ type fakeSession struct {
 	calls    []string
 	locked   bool
 	lockTake bool
+	uid      []byte // the unit UID Identify reports (default 1F2E3D)
+	// onWrite, when set, runs inside WriteBytes once half the bytes are written.
+	onWrite func()
 }
 
 func newFakeSession() *fakeSession {
@@ -56,7 +59,11 @@ func (f *fakeSession) Identify(ctx context.Context) (targets.Identity, error) {
 		return targets.Identity{}, err
 	}
 	targets.Logf(ctx, slog.LevelInfo, "fake identify")
-	return targets.Identity{Part: "STM32F103C8", DeviceID: f.devID, Revision: "Y", FlashKiB: 64, UID: []byte{0x1F, 0x2E, 0x3D}}, nil
+	uid := f.uid
+	if uid == nil {
+		uid = []byte{0x1F, 0x2E, 0x3D}
+	}
+	return targets.Identity{Part: "STM32F103C8", DeviceID: f.devID, Revision: "Y", FlashKiB: 64, UID: uid}, nil
 }
 func (f *fakeSession) Unlock(ctx context.Context, p targets.ProgressFunc) error {
 	if err := f.enter(ctx, "unlock"); err != nil {
@@ -106,6 +113,9 @@ func (f *fakeSession) WriteBytes(ctx context.Context, addr uint32, data []byte) 
 		return err
 	}
 	for i, b := range data {
+		if i == len(data)/2 && f.onWrite != nil {
+			f.onWrite()
+		}
 		f.flash[addr+uint32(i)] = b
 	}
 	return nil
@@ -288,26 +298,54 @@ func TestOptionalStepFailureContinues(t *testing.T) {
 	}
 }
 
-func TestSerialReleasedOnFailureAndReused(t *testing.T) {
+// TestSerialSpentOnFailure: a number written to a board that then fails is
+// burned, never given to the next board, and given back to a rerun of the
+// same unit; a number that was never written (the write failed before its
+// first byte) is reused.
+func TestSerialSpentOnFailure(t *testing.T) {
 	steps := allSteps + "[[step]]\naction = \"lock\"\n"
 	r := testRecipe(t, steps)
 	store := testStore(t)
-	sess := newFakeSession()
-	sess.lockTake = false
-	a1, _ := (&Run{Recipe: r, Session: sess, Store: store}).Execute(context.Background())
-	if a1.Result != jobs.Fail || len(a1.Serials) != 1 || a1.Serials[0].State != jobs.SerialReleased || a1.Serials[0].Number != 1 {
-		t.Fatalf("first attempt serials = %+v (%s)", a1.Serials, a1.Result)
+	board := func(uid byte, lockTakes bool) *fakeSession {
+		s := newFakeSession()
+		s.uid, s.lockTake = []byte{uid, uid}, lockTakes
+		return s
 	}
-	sess2 := newFakeSession()
-	a2, _ := (&Run{Recipe: r, Session: sess2, Store: store}).Execute(context.Background())
-	if a2.Result != jobs.Pass || a2.Serials[0].Number != 1 || a2.Serials[0].State != jobs.SerialCommitted {
-		t.Fatalf("second attempt serials = %+v (%s)", a2.Serials, a2.Result)
+	tests := []struct {
+		name   string
+		sess   *fakeSession
+		result jobs.Result
+		want   jobs.Serial
+	}{
+		{"lock fails after the write", board(0xA1, false), jobs.Fail, jobs.Serial{Series: "bluepill", Number: 1, State: jobs.SerialBurned}},
+		{"next board", board(0xB2, true), jobs.Pass, jobs.Serial{Series: "bluepill", Number: 2, State: jobs.SerialCommitted}},
+		{"rerun keeps its number", board(0xA1, true), jobs.Pass, jobs.Serial{Series: "bluepill", Number: 1, State: jobs.SerialCommitted}},
+		{"store refuses the spend", nil, jobs.Fail, jobs.Serial{Series: "bluepill", Number: 3, State: jobs.SerialReleased}},
+		{"released number reused", board(0xD4, true), jobs.Pass, jobs.Serial{Series: "bluepill", Number: 3, State: jobs.SerialCommitted}},
 	}
-	a3, _ := (&Run{Recipe: r, Session: newFakeSession(), Store: store}).Execute(context.Background())
-	if a3.Serials[0].Number != 2 {
-		t.Errorf("third attempt got serial %d, want 2", a3.Serials[0].Number)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rec Recorder = store
+			sess := tt.sess
+			if sess == nil {
+				sess = board(0xC3, true)
+				rec = failSpend{store}
+			}
+			a, err := (&Run{Recipe: r, Session: sess, Store: rec}).Execute(context.Background())
+			if err != nil || a.Result != tt.result || len(a.Serials) != 1 || a.Serials[0] != tt.want {
+				t.Fatalf("%v: %s, serials %+v; want %s with %+v", err, a.Result, a.Serials, tt.result, tt.want)
+			}
+			if tt.sess == nil && slices.Contains(sess.calls, "write") {
+				t.Errorf("the serial was written although the store refused to spend it: %v", sess.calls)
+			}
+		})
 	}
 }
+
+// failSpend is a store whose Spend fails, as a full disk would.
+type failSpend struct{ *jobs.Store }
+
+func (failSpend) Spend(context.Context, jobs.ID) error { return errors.New("no space left on device") }
 
 func TestUnlockIfLocked(t *testing.T) {
 	steps := "[[step]]\naction = \"read-id\"\n[[step]]\naction = \"unlock\"\nallow_erase = true\nif_locked = true\n"

@@ -256,6 +256,8 @@ func (r *recorder) Reserve(ctx context.Context, series string, first uint64, id 
 	return r.inner.Reserve(ctx, series, first, id)
 }
 
+func (r *recorder) Spend(ctx context.Context, id jobs.ID) error { return r.inner.Spend(ctx, id) }
+
 // final is the attempt as recorded.
 func (r *recorder) final() *jobs.Attempt {
 	r.mu.Lock()
