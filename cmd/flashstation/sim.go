@@ -22,7 +22,7 @@ func newSimCmd() *cobra.Command {
 		Short: "Serve parts of the simulated world to outside tools",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newJTAGServerCmd())
+	cmd.AddCommand(newJTAGServerCmd(), newUSBServerCmd())
 	return cmd
 }
 
