@@ -16,9 +16,10 @@ deps:
 # The tests also drive OpenOCD (against the simulated STM32s), headless
 # Chromium (the operator page), promtool (metrics and alert rules), the Arm
 # cross compiler (on-target code is rebuilt and compared) and python3-unicorn
-# (programs cross-checked against the engine).
+# (programs cross-checked against the engine), usbip (its client lists the
+# simulated USB/IP server's devices).
 deps-test:
-	@FLASHSTATION_DEPS="openocd chromium prometheus gcc-arm-none-eabi binutils-arm-none-eabi python3-unicorn" bash scripts/deps.sh
+	@FLASHSTATION_DEPS="openocd chromium prometheus gcc-arm-none-eabi binutils-arm-none-eabi python3-unicorn usbip" bash scripts/deps.sh
 
 build: deps
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/flashstation

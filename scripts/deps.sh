@@ -18,6 +18,7 @@ declare -A extra_check=(
   [openocd]="command -v openocd"
   [chromium]="command -v chromium"
   [prometheus]="command -v promtool"
+  [usbip]="command -v usbip || test -x /usr/sbin/usbip"
   # Rebuilding the committed on-target code (make target-code) and the
   # engine's cross-check against Debian's Python binding.
   [gcc-arm-none-eabi]="command -v arm-none-eabi-gcc"
