@@ -36,14 +36,14 @@ func TestSurveySimulatedFixture(t *testing.T) {
 	}
 	wants := []want{
 		{drivers.CMSISDAPv1, "0257", 0x1BA01477, false},
-		{drivers.CMSISDAPv2, "3.128", 0x2BA01477, false},
+		{drivers.CMSISDAPv2, "3.133", 0x2BA01477, false},
 		{drivers.STLinkV2, "V2J37S7", 0x1BA01477, true},
 		{drivers.STLinkV2, "V2J17S4", 0x1BA01477, true},
 		{drivers.STLinkV21, "V2J40M27", 0x2BA01477, true},
-		{drivers.STLinkV3, "V3J7M3", 0x2BA01477, true},
-		{drivers.CMSISDAPv2, "3.128", 0, false}, // RP2040 sleeps until TARGETSEL
+		{drivers.STLinkV3, "V3J17M10B6S1", 0x2BA01477, true},
+		{drivers.CMSISDAPv2, "3.133", 0, false}, // RP2040 sleeps until TARGETSEL
 		{drivers.JLink, "", 0, false},
-		{drivers.CMSISDAPv2, "3.128", 0, false}, // empty nest
+		{drivers.CMSISDAPv2, "3.133", 0, false}, // empty nest
 	}
 	for i, f := range found {
 		w := wants[i]

@@ -84,13 +84,16 @@ func (f *Firmware) Reset() {
 
 // Descriptor: v1 is a composite DAPLink-style device (mass storage and a
 // CMSIS-DAP HID interface); v2 a high-speed probe with a vendor bulk
-// interface named "CMSIS-DAP v2".
+// interface named as an NXP MCU-Link names it.
 func (f *Firmware) Descriptor() link.Device {
 	if f.cfg.Version == V2 {
-		return link.Device{VID: 0x1fc9, PID: 0x0143, Serial: f.cfg.Serial, Product: "MCU-LINK CMSIS-DAP",
+		// Product and interface string as probe-rs traces an MCU-Link
+		// (probe-rs#2237: "Interface 0: MCU-LINK on-board (r0E7) CMSIS-DAP
+		// V3.133"; drivers/sim/IDENTITY.md).
+		return link.Device{VID: 0x1fc9, PID: 0x0143, Serial: f.cfg.Serial, Product: mcuLinkName,
 			Manufacturer: "NXP Semiconductors", BCDDevice: 0x0300,
 			Interfaces: []link.Interface{
-				{Number: 0, Class: 0xFF, Name: "CMSIS-DAP v2", Endpoints: []link.Endpoint{
+				{Number: 0, Class: 0xFF, Name: mcuLinkName, Endpoints: []link.Endpoint{
 					{Address: 0x01, Type: link.Bulk, MaxPacket: 512}, {Address: 0x82, Type: link.Bulk, MaxPacket: 512}}},
 				{Number: 1, Class: 0x02, Name: "VCom Port"},
 			}}
@@ -103,6 +106,9 @@ func (f *Firmware) Descriptor() link.Device {
 				{Address: 0x01, Type: link.Interrupt, MaxPacket: 64}, {Address: 0x81, Type: link.Interrupt, MaxPacket: 64}}},
 		}}
 }
+
+// mcuLinkName is the MCU-Link's product and CMSIS-DAP interface string.
+const mcuLinkName = "MCU-LINK on-board (r0E7) CMSIS-DAP V3.133"
 
 // Interface is the CMSIS-DAP interface number.
 func (f *Firmware) Interface() int {

@@ -38,7 +38,7 @@ func (f *Firmware) info(id uint8) []byte {
 		return str("2.1.0")
 	case infoFirmware:
 		if f.cfg.Version == V2 {
-			return str("3.128")
+			return str("3.133") // the release its product string names
 		}
 		return str("0257")
 	case infoCapabilities:

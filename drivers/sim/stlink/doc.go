@@ -1,6 +1,6 @@
 // Package stlink is a simulated ST-Link probe firmware: ST-LINK/V2 on
 // V2J37S7 and on old V2J17S4 (with the 12-byte binary USB serial),
-// ST-LINK/V2-1 on V2J40M27 and STLINK-V3SET on V3J7M3. It answers the
+// ST-LINK/V2-1 on V2J40M27 and STLINK-V3SET on V3J17M10B6S1. It answers the
 // host's 16-byte command blocks as the real firmware does and performs
 // memory and register commands as real MEM-AP accesses over an hw.SWD
 // wire.

@@ -159,7 +159,7 @@ func (f *Firmware) command(c *[cmdLen]byte) {
 			return // unknown to V2 firmware: no answer (see doc.go)
 		}
 		r := f.reply(12)
-		r[0], r[1], r[2], r[3] = f.ver.hw, 0, f.ver.jtag, f.ver.low
+		r[0], r[1], r[2], r[3], r[4] = f.ver.hw, f.ver.swim, f.ver.jtag, f.ver.low, f.ver.bridge
 		binary.LittleEndian.PutUint16(r[8:], stVID)
 		binary.LittleEndian.PutUint16(r[10:], f.ver.pid)
 	case cmdGetMode:

@@ -19,7 +19,7 @@ func TestVersion(t *testing.T) {
 		{V21, "2a1b 8304 4b37", "none"},
 		// V3: major 3, J and M fields 0 -> the host asks GET_VERSION_EX:
 		// major, SWIM, JTAG, MSD, bridge, 3 reserved, VID, PID.
-		{V3, "3000 8304 4f37", "03 00 07 03 00 000000 8304 4f37"},
+		{V3, "3000 8304 4f37", "03 01 11 0a 06 000000 8304 4f37"}, // V3J17M10B6S1
 	} {
 		f := newProbe(tc.m, nil)
 		want(t, tc.m.String()+" F1", exchange(t, f, block("f1")), tc.ver)

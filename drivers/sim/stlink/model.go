@@ -14,7 +14,9 @@ const (
 	// V21 is an ST-LINK/V2-1 (PID 374b, Nucleo/Discovery on-board) on
 	// firmware V2J40M27.
 	V21
-	// V3 is an STLINK-V3SET (PID 374f) on firmware V3J7M3.
+	// V3 is an STLINK-V3SET (PID 374f) on firmware V3J17M10B6S1, as
+	// OpenOCD logs one ("STLINK V3J17M10B6S1 (API v3) VID:PID 0483:374F";
+	// drivers/sim/IDENTITY.md).
 	V3
 )
 
@@ -38,7 +40,9 @@ type version struct {
 	hw   uint8 // 2 or 3
 	jtag uint8 // J: the debug (JTAG/SWD) firmware release
 	low  uint8 // S (SWIM) on V2, M (mass storage) on V2-1 and V3
-	pid  uint16
+	// swim and bridge are GET_VERSION_EX bytes 1 and 4 on V3.
+	swim, bridge uint8
+	pid          uint16
 }
 
 func (m Model) version() version {
@@ -48,7 +52,7 @@ func (m Model) version() version {
 	case V21:
 		return version{hw: 2, jtag: 40, low: 27, pid: 0x374b}
 	case V3:
-		return version{hw: 3, jtag: 7, low: 3, pid: 0x374f}
+		return version{hw: 3, jtag: 17, low: 10, swim: 1, bridge: 6, pid: 0x374f}
 	}
 	return version{hw: 2, jtag: 37, low: 7, pid: 0x3748}
 }
