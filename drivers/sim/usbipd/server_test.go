@@ -51,7 +51,7 @@ func TestDescriptors(t *testing.T) {
 		hid       bool
 		highSpeed bool
 	}{
-		{"1-1.1", 0x1fc9, 0x0143, "MCU-LINK CMSIS-DAP", false, true},
+		{"1-1.1", 0x1fc9, 0x0143, "MCU-LINK on-board (r0E7) CMSIS-DAP V3.133", false, true}, // drivers/sim/IDENTITY.md
 		{"1-1.2", 0x0d28, 0x0204, "DAPLink CMSIS-DAP", true, false},
 		{"1-1.3", 0x0483, 0x3748, "STM32 STLink", false, false},
 		{"1-1.4", 0x0483, 0x3748, "STM32 STLink", false, false},
