@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,12 +26,13 @@ type usbServerDevice struct {
 type usbServerEvent struct {
 	Event   string            `json:"event"` // "listening"
 	Address string            `json:"address"`
+	Control string            `json:"control,omitempty"` // hotplug HTTP interface, when --control is given
 	Devices []usbServerDevice `json:"devices"`
 }
 
 func newUSBServerCmd() *cobra.Command {
 	var bc busChoice
-	var listen string
+	var listen, control string
 	cmd := &cobra.Command{
 		Use:   "usb-server",
 		Short: "Serve a simulated fixture's probes as USB devices over USB/IP",
@@ -51,8 +55,25 @@ func newUSBServerCmd() *cobra.Command {
 			if err != nil {
 				return badInput(fmt.Errorf("--listen %s: %w", listen, err))
 			}
-			out := cmd.OutOrStdout()
+			srv := usbipd.New(usbipd.Config{Fixture: fx, Events: cmd.OutOrStdout()})
+			ctx := cmd.Context()
 			ev := usbServerEvent{Event: "listening", Address: ln.Addr().String(), Devices: []usbServerDevice{}}
+			// Shutdown order: the control interface stops with ctx, before
+			// the USB/IP listener's sessions are closed by Serve.
+			if control != "" {
+				cln, err := net.Listen("tcp", control)
+				if err != nil {
+					ln.Close()
+					return badInput(fmt.Errorf("--control %s: %w", control, err))
+				}
+				hs := &http.Server{Handler: srv.ControlHandler(), ReadHeaderTimeout: 5 * time.Second}
+				go hs.Serve(cln)
+				stop := context.AfterFunc(ctx, func() { hs.Close() })
+				defer stop()
+				defer hs.Close()
+				ev.Control = cln.Addr().String()
+			}
+			out := cmd.OutOrStdout()
 			for _, sl := range fx.Slots {
 				d := sl.Probe.Descriptor()
 				dev := usbServerDevice{BusID: usbipd.BusID(sl.Probe), VIDPID: fmt.Sprintf("%04x:%04x", d.VID, d.PID),
@@ -66,8 +87,7 @@ func newUSBServerCmd() *cobra.Command {
 				ln.Close()
 				return failed(err)
 			}
-			srv := usbipd.New(usbipd.Config{Fixture: fx, Events: out})
-			if err := srv.Serve(cmd.Context(), ln); err != nil {
+			if err := srv.Serve(ctx, ln); err != nil {
 				return failed(err)
 			}
 			return nil
@@ -79,5 +99,7 @@ func newUSBServerCmd() *cobra.Command {
 	f.Float64Var(&bc.speed, "speed", 1, "realtime speed factor")
 	f.Uint64Var(&bc.seed, "seed", 1, "fixture seed (unique IDs, serials, fault sequences)")
 	f.StringVar(&listen, "listen", "127.0.0.1:3240", "TCP address to serve USB/IP on (port 0 picks a free one)")
+	f.StringVar(&control, "control", "", "also serve the hotplug control interface over HTTP on this address, e.g. 127.0.0.1:0\n"+
+		"(GET /devices; POST /devices/BUSID/unplug, /plug, /board/remove, /board/seat)")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ func TestSimUSBServer(t *testing.T) {
 	var out, errb lockedBuffer
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"sim", "usb-server", "--sim", "cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+empty", "--listen", "127.0.0.1:0"}, &out, &errb)
+		code <- run(ctx, []string{"sim", "usb-server", "--sim", "cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+empty", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"}, &out, &errb)
 	}()
 	var ev usbServerEvent
 	deadline := time.Now().Add(5 * time.Second)
@@ -34,6 +35,16 @@ func TestSimUSBServer(t *testing.T) {
 	}
 	if len(ev.Devices) != 2 || ev.Devices[0].VIDPID != "1fc9:0143" || ev.Devices[1].BusID != "1-1.2" || ev.Devices[1].Chip != "" {
 		t.Fatalf("listening event %+v", ev)
+	}
+	resp, err := http.Get("http://" + ev.Control + "/devices")
+	if err != nil {
+		t.Fatalf("control interface: %v", err)
+	}
+	var states []struct{ BusID string }
+	json.NewDecoder(resp.Body).Decode(&states)
+	resp.Body.Close()
+	if len(states) != 2 || states[1].BusID != "1-1.2" {
+		t.Errorf("GET /devices: %+v", states)
 	}
 	// A session: import the CMSIS-DAP, one command, leave.
 	c, err := net.Dial("tcp", ev.Address)

@@ -102,7 +102,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	}
 	switch h.Code {
 	case usbip.OpReqDevList:
-		msg, err := usbip.EncodeRepDevList(s.Devices())
+		msg, err := usbip.EncodeRepDevList(s.Devices(ctx))
 		if err == nil {
 			_, err = c.Write(msg)
 		}
@@ -122,10 +122,18 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 }
 
 // Devices lists the plugged-in probes as OP_REP_DEVLIST describes them.
-func (s *Server) Devices() []usbip.Device {
+// It scans the simulated bus as a host would, so a probe dropped by an
+// injected fault comes back after a few lists, as on the Link path.
+func (s *Server) Devices(ctx context.Context) []usbip.Device {
+	present := map[string]bool{}
+	if devs, err := s.cfg.Fixture.Bus.Devices(ctx); err == nil {
+		for _, d := range devs {
+			present[d.Port] = true
+		}
+	}
 	var out []usbip.Device
 	for i, p := range s.cfg.Fixture.Bus.Probes() {
-		if p.Plugged() {
+		if present[p.Port()] {
 			out = append(out, s.exportOf(i, p))
 		}
 	}
