@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # without it (listed in RACE_SKIP as import-path substrings).
 RACE_SKIP ?=
 
-.PHONY: deps deps-test build run test fmt-check vet unit
+.PHONY: deps deps-test build shims run test fmt-check vet unit
 
 deps:
 	@bash scripts/deps.sh
@@ -21,8 +21,25 @@ deps:
 deps-test:
 	@FLASHSTATION_DEPS="openocd chromium prometheus gcc-arm-none-eabi binutils-arm-none-eabi python3-unicorn usbip" bash scripts/deps.sh
 
-build: deps
+build: deps shims
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/flashstation
+
+# The libusb-1.0 and hidapi shims: unchanged host programs (OpenOCD,
+# stlink-tools, pyusb, our own gousb build) reach the simulated probes of
+# `flashstation sim usb-server` through them with LD_LIBRARY_PATH=bin/lib
+# FLASHSTATION_USBIP=HOST:PORT (usbshim/README.md).
+SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -fPIC -fvisibility=hidden $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
+SHIM_COMMON := usbshim/client/client.c usbshim/codec/usbip.c
+SHIM_DEPS := $(wildcard usbshim/*/*.c usbshim/*/*.h)
+shims: bin/lib/libusb-1.0.so.0 bin/lib/libhidapi-hidraw.so.0 bin/lib/libhidapi-libusb.so.0
+
+bin/lib/libusb-1.0.so.0: $(SHIM_DEPS)
+	@mkdir -p bin/lib
+	$(CC) $(SHIM_CFLAGS) -shared -Wl,-soname,libusb-1.0.so.0 -o $@ usbshim/libusb/*.c $(SHIM_COMMON) -lpthread
+
+bin/lib/libhidapi-%.so.0: $(SHIM_DEPS)
+	@mkdir -p bin/lib
+	$(CC) $(SHIM_CFLAGS) -shared -Wl,-soname,libhidapi-$*.so.0 -o $@ usbshim/hidapi/*.c $(SHIM_COMMON) -lpthread
 
 run: build
 	./$(BIN) serve

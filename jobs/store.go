@@ -46,9 +46,6 @@ type Options struct {
 
 	// applyEvery overrides DefaultApplyEvery (tests).
 	applyEvery time.Duration
-	// ioFault stands for the disk (tests): while it returns an error,
-	// journal writes and bbolt commits fail with it.
-	ioFault func() error
 }
 
 // Store is an open attempt database. Its methods are safe for concurrent
@@ -119,7 +116,6 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s.journal.ioFault, s.group.ioFault = opts.ioFault, opts.ioFault
 	every := opts.applyEvery
 	if every <= 0 {
 		every = DefaultApplyEvery

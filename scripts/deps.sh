@@ -11,6 +11,8 @@ declare -A need=(
   [libusb-1.0-0-dev]="pkg-config --exists libusb-1.0"
   # The simulated cores execute through Unicorn 2 (drivers/sim/chip/cortexm/unicorn).
   [libunicorn-dev]="pkg-config --exists unicorn"
+  # The hidapi shim (usbshim/hidapi) is built against hidapi's own header.
+  [libhidapi-dev]="test -f /usr/include/hidapi/hidapi.h"
 )
 # Optional extras asked for by FLASHSTATION_DEPS (space separated), e.g. the
 # OpenOCD cross-check or the browser test: installed when asked, not always.
@@ -25,7 +27,7 @@ declare -A extra_check=(
   [binutils-arm-none-eabi]="command -v arm-none-eabi-objcopy"
   [python3-unicorn]="/usr/bin/python3 -c 'import unicorn'"
 )
-order=(pkg-config libusb-1.0-0-dev libunicorn-dev)
+order=(pkg-config libusb-1.0-0-dev libunicorn-dev libhidapi-dev)
 for x in ${FLASHSTATION_DEPS:-}; do
   if [[ -z "${extra_check[$x]:-}" ]]; then
     echo "deps.sh: unknown extra dependency \"$x\" (known: ${!extra_check[*]})" >&2

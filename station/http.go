@@ -153,7 +153,7 @@ func (s *Station) mutating(h http.HandlerFunc) http.HandlerFunc {
 
 func (s *Station) getSlots(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	resp := SlotsResponse{Station: s.opts.Name, Mode: s.opts.Mode, Cycle: s.cycles, Running: s.cycle != nil, LastCycle: s.lastCycle}
+	resp := SlotsResponse{Station: s.opts.Name, Mode: s.opts.Mode, Cycle: s.cycles, Running: s.cycle != nil}
 	s.mu.Unlock()
 	resp.Slots = s.Slots()
 	resp.Unassigned = s.Unassigned()

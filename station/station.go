@@ -89,7 +89,6 @@ type Station struct {
 
 	mu         sync.Mutex
 	cycle      *cycle
-	lastCycle  *CycleEvent // the last cycle started, or ended; nil before any
 	cycles     int64
 	ignored    int64
 	unassigned []ProbeView

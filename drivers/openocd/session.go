@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/flashstation/flashstation/drivers"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -60,8 +59,7 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	ver, err := CheckVersion(ctx, cfg.Binary)
 	if err != nil {
-		// OpenOCD missing or too old: the station's set-up, not the board.
-		return nil, drivers.StationFault(err)
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "flashstation-openocd-")
 	if err != nil {
@@ -102,7 +100,7 @@ func (s *Session) launch(ctx context.Context) error {
 		s.log.Log(context.Background(), min(lvl, slog.LevelInfo)-4, "openocd: "+msg, "variant", s.variant.Name)
 	})
 	if err != nil {
-		return drivers.StationFault(err)
+		return err
 	}
 	sctx, cancel := context.WithTimeout(ctx, s.cfg.StartTimeout)
 	defer cancel()
@@ -110,15 +108,13 @@ func (s *Session) launch(ctx context.Context) error {
 	if err != nil {
 		if errors.Is(err, errExited) {
 			p.waitExit(time.Second)
-			tail := p.errorTail()
-			return startFailure(fmt.Sprintf("openocd: could not start (%s): %s", s.cfg.TargetCfg, tail), tail)
+			return fmt.Errorf("openocd: could not start (%s): %s", s.cfg.TargetCfg, p.errorTail())
 		}
 		p.kill()
 		if ctx.Err() != nil {
 			return fmt.Errorf("openocd: start: %w", ctx.Err())
 		}
-		tail := p.errorTail()
-		return startFailure(fmt.Sprintf("openocd: no answer on Tcl port %d within %s: %s", port, s.cfg.StartTimeout, tail), tail)
+		return fmt.Errorf("openocd: no answer on Tcl port %d within %s: %s", port, s.cfg.StartTimeout, p.errorTail())
 	}
 	s.proc, s.tcl = p, c
 	return nil

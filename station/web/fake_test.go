@@ -32,11 +32,10 @@ type fakeStation struct {
 	presses  int
 	offline  bool
 	subs     map[chan sse]bool
-	hold     chan struct{}       // when set, a cycle waits half way through "program"
-	halfway  chan struct{}       // closed when every running slot is half way
-	finished int64               // cycles ended
-	last     *station.CycleEvent // what /api/slots says of the last cycle
-	seq      uint64              // last SlotView.Seq handed out by setSlot
+	hold     chan struct{} // when set, a cycle waits half way through "program"
+	halfway  chan struct{} // closed when every running slot is half way
+	finished int64         // cycles ended
+	seq      uint64        // last SlotView.Seq handed out by setSlot
 	// stall, when set, holds a /api/slots answer after its snapshot was
 	// taken (closing stalled), as a slow network would.
 	stall, stalled chan struct{}
@@ -102,7 +101,7 @@ func (f *fakeStation) getSlots(w http.ResponseWriter, _ *http.Request) {
 	}
 	f.mu.Lock()
 	resp := station.SlotsResponse{Station: "line-3-flash-1", Mode: fixtures.ModePedal, Cycle: f.cycles,
-		Slots: append([]station.SlotView(nil), f.slots...), Unassigned: []station.ProbeView{}, LastCycle: f.last}
+		Slots: append([]station.SlotView(nil), f.slots...), Unassigned: []station.ProbeView{}}
 	stall, stalled := f.stall, f.stalled
 	f.stall = nil
 	f.mu.Unlock()
@@ -203,8 +202,7 @@ func (f *fakeStation) postCycle(w http.ResponseWriter, r *http.Request) {
 	}
 	f.cycles++
 	id := f.cycles
-	f.last = &station.CycleEvent{Cycle: id, State: "started", Source: "web", Slots: names, Started: time.Now()}
-	f.publish("cycle", *f.last)
+	f.publish("cycle", station.CycleEvent{Cycle: id, State: "started", Source: "web", Slots: names, Started: time.Now()})
 	go f.run(id, names)
 	writeJSON(w, http.StatusAccepted, station.CycleResult{Started: true, Cycle: id, Slots: names})
 }
@@ -246,8 +244,7 @@ func (f *fakeStation) run(id int64, names []string) {
 		results[jobs.Result(s.State)]++
 	})
 	f.mu.Lock()
-	f.last = &station.CycleEvent{Cycle: id, State: "ended", Source: "web", Slots: names, Results: results}
-	f.publish("cycle", *f.last)
+	f.publish("cycle", station.CycleEvent{Cycle: id, State: "ended", Source: "web", Slots: names, Results: results})
 	f.finished = id
 	f.mu.Unlock()
 }
