@@ -40,13 +40,22 @@ type Config struct {
 type family struct {
 	cfg    string
 	driver string
+	// pre are Tcl commands run just before the target script.
+	pre []string
 }
 
 var families = map[string]family{
-	"stm32f1": {"target/stm32f1x.cfg", "stm32f1x"},
-	"stm32f4": {"target/stm32f4x.cfg", "stm32f2x"}, // OpenOCD drives F4 with its F2 driver
-	"nrf52":   {"target/nrf52.cfg", "nrf5"},
-	"rp2040":  {"target/rp2040.cfg", "rp2040"},
+	// STM32F103 compatibles answer other DP/TAP ids than ST's (GD32
+	// JTAG 0x1BA01477, CS32/APM32 SW-DP 0x2BA01477 and JTAG 0x4BA00477:
+	// drivers/sim/IDENTITY.md): "UNEXPECTED idcode: 0x2ba01477" ends init
+	// on an ST-Link. stm32f1x.cfg takes CPUTAPID, and OpenOCD treats an
+	// expected id of 0 as "don't-warn" (src/jtag/core.c,
+	// src/jtag/hla/hla_interface.c), so every maker connects; Identify
+	// tells them apart.
+	"stm32f1": {"target/stm32f1x.cfg", "stm32f1x", []string{"set CPUTAPID 0"}},
+	"stm32f4": {"target/stm32f4x.cfg", "stm32f2x", nil}, // OpenOCD drives F4 with its F2 driver
+	"nrf52":   {"target/nrf52.cfg", "nrf5", nil},
+	"rp2040":  {"target/rp2040.cfg", "rp2040", nil},
 }
 
 // TargetConfig is OpenOCD's target script for a chip family.

@@ -90,6 +90,9 @@ func (s *Session) launch(ctx context.Context) error {
 	for _, a := range s.cfg.AdapterArgs {
 		args = append(args, "-c", a)
 	}
+	for _, a := range families[s.variant.Family].pre {
+		args = append(args, "-c", a)
+	}
 	args = append(args, "-f", s.cfg.TargetCfg)
 	for _, a := range s.cfg.PostTarget {
 		args = append(args, "-c", a)
