@@ -169,6 +169,7 @@ func simIdentities(t *testing.T) map[string]string {
 	put("nrf52840/ficr-codesize", hex32(nm.r32(0x10000014)))
 	put("nrf52840/ficr-info-part", hex32(nm.r32(0x10000100)))
 	put("nrf52840/ficr-info-variant", hex32(nm.r32(0x10000104)))
+	put("nrf52840/ficr-info-package", hex32(nm.r32(0x10000108)))
 	put("nrf52840/ficr-info-ram", hex32(nm.r32(0x1000010C)))
 	put("nrf52840/ficr-info-flash", hex32(nm.r32(0x10000110)))
 	cortex("nrf52840", nm, true)
@@ -182,6 +183,7 @@ func simIdentities(t *testing.T) map[string]string {
 		p := "rp2040-" + strings.ToLower(rev)
 		rm := memAP{t, dps[0].APs[0].Mem.Bus}
 		put(p+"/chip-id", hex32(rm.r32(0x40000000)))
+		put(p+"/bootrom-magic-version", hex32(rm.r32(0x00000010))) // 'M', 'u', 1, ROM version
 		if rev != "B2" {
 			continue
 		}
@@ -217,13 +219,20 @@ func simIdentities(t *testing.T) map[string]string {
 		for _, info := range []struct {
 			id   byte
 			name string
-		}{{0x01, "vendor"}, {0x02, "product"}, {0x04, "protocol"}, {0x09, "firmware"}} {
+			bin  bool
+		}{{0x01, "vendor", false}, {0x02, "product", false}, {0x04, "protocol", false}, {0x09, "firmware", false},
+			{0xF0, "capabilities", true}, {0xFE, "packet-count", true}, {0xFF, "packet-size", true}} {
 			fw.Out([]byte{0x00, info.id})
 			r, ok := fw.In()
 			if !ok || len(r) < 2 || int(r[1])+2 > len(r) {
 				t.Fatalf("%s DAP_Info %#x: %x", tc.name, info.id, r)
 			}
-			put(tc.name+"/dap-info-"+info.name, strings.TrimRight(string(r[2:2+r[1]]), "\x00"))
+			v := r[2 : 2+r[1]]
+			if info.bin {
+				put(tc.name+"/dap-info-"+info.name, fmt.Sprintf("% X", v))
+				continue
+			}
+			put(tc.name+"/dap-info-"+info.name, strings.TrimRight(string(v), "\x00"))
 		}
 	}
 	for _, tc := range []struct {
