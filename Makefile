@@ -6,7 +6,7 @@ BIN     := bin/flashstation
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Packages whose tests are too slow under the race detector on 2 cores run
 # without it (listed in RACE_SKIP as import-path substrings).
-RACE_SKIP ?=
+RACE_SKIP ?= usbshim/hosttest
 
 .PHONY: deps deps-test build shims run test fmt-check vet unit
 
@@ -17,9 +17,10 @@ deps:
 # Chromium (the operator page), promtool (metrics and alert rules), the Arm
 # cross compiler (on-target code is rebuilt and compared) and python3-unicorn
 # (programs cross-checked against the engine), usbip (its client lists the
-# simulated USB/IP server's devices).
+# simulated USB/IP server's devices), stlink-tools and pyOCD (third-party hosts
+# against the simulated probes through the USB/IP shims).
 deps-test:
-	@FLASHSTATION_DEPS="openocd chromium prometheus gcc-arm-none-eabi binutils-arm-none-eabi python3-unicorn usbip" bash scripts/deps.sh
+	@FLASHSTATION_DEPS="openocd chromium prometheus gcc-arm-none-eabi binutils-arm-none-eabi python3-unicorn usbip stlink-tools python3-pyocd" bash scripts/deps.sh
 
 build: deps shims
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/flashstation

@@ -21,6 +21,10 @@ declare -A extra_check=(
   [chromium]="command -v chromium"
   [prometheus]="command -v promtool"
   [usbip]="command -v usbip || test -x /usr/sbin/usbip"
+  # Third-party USB hosts run against the simulated probes through the
+  # libusb/hidapi shims (usbshim/hosttest).
+  [stlink-tools]="command -v st-info"
+  [python3-pyocd]="/usr/bin/python3 -c 'import pyocd'"
   # Rebuilding the committed on-target code (make target-code) and the
   # engine's cross-check against Debian's Python binding.
   [gcc-arm-none-eabi]="command -v arm-none-eabi-gcc"

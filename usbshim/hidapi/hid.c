@@ -294,7 +294,15 @@ static hid_device *open_path(const char *path)
 	memcpy(busid, path + 6, (size_t)(colon - (path + 6)));
 	busid[colon - (path + 6)] = 0;
 	struct usbip_dev imp;
-	int fd = usbip_import(NAME, busid, &imp);
+	int fd = LIBUSB_ERROR_BUSY;
+	/* The server may not yet have seen our own enumeration's connection
+	 * close, or another program's scan holds it for a moment: retry BUSY
+	 * for half a second, as the libusb shim does. */
+	for (int try = 0; try < 25 && fd == LIBUSB_ERROR_BUSY; try++) {
+		if (try)
+			usleep(20000);
+		fd = usbip_import(NAME, busid, &imp);
+	}
 	if (fd < 0) {
 		set_err(NULL, fd == LIBUSB_ERROR_BUSY ? "device busy (another program has it)" : "cannot import the device");
 		return NULL;
