@@ -90,6 +90,9 @@ func Open(path string, opts Options) (*Store, error) {
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("jobs: create directory for %s: %w", path, err)
 	}
+	if err := checkBeforeOpen(path, timeout); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, errorOf(ErrInUse, "jobs: database %s is in use by another process (is flashstation serve running?)", path)
@@ -123,6 +126,38 @@ func Open(path string, opts Options) (*Store, error) {
 	s.stop, s.stopped = make(chan struct{}), make(chan struct{})
 	go s.applyLoop(every, s.stop, s.stopped)
 	return s, nil
+}
+
+// checkBeforeOpen walks the pages of an existing file (checkPages) while
+// holding bbolt's shared lock, and refuses a damaged file with ErrDamaged
+// before bbolt touches its tree: a writable bbolt open walks every page
+// and panics, in a goroutine of its own, on what it cannot read.
+func checkBeforeOpen(path string, timeout time.Duration) error {
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return nil // nothing yet: bbolt creates it, or reports why not
+	}
+	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: timeout, ReadOnly: true})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return errorOf(ErrInUse, "jobs: database %s is in use by another process (is flashstation serve running?)", path)
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return nil // let the real open say so
+	}
+	// bbolt refused the file (both meta pages bad): the walk says why in
+	// the same words as any other damage.
+	rep, cerr := checkPages(path)
+	if db != nil {
+		db.Close()
+	}
+	switch {
+	case cerr != nil:
+		return cerr
+	case !rep.OK():
+		return rep.damaged()
+	case err != nil:
+		return fmt.Errorf("jobs: open %s: %w", path, err)
+	}
+	return nil
 }
 
 // openRecovered opens path for writing once, which replays its journal and
