@@ -124,6 +124,12 @@ func stringDesc(s string) []byte {
 
 // deviceDescriptor: USB 2.0 §9.6.1. Class 0 (each interface says what it
 // is), bMaxPacketSize0 64 as every probe here has, one configuration.
+// Checked against a real ST-LINK/V2's `lsusb -v -d 483:3748` in
+// stlink-org/stlink#7: bcdUSB 2.00, bDeviceClass 0, bMaxPacketSize0 64,
+// bcdDevice 1.00, iManufacturer 1 "STMicroelectronics", iProduct 2 "STM32
+// STLink", iSerial 3 (raw bytes on that old firmware), one configuration
+// of wTotalLength 39, one interface with 3 endpoints, bmAttributes 0x80,
+// MaxPower 100mA (TestSTLinkV2MatchesRealDump).
 func (u *usbDevice) deviceDescriptor() []byte {
 	b := []byte{18, descDevice, 0x00, 0x02, 0, 0, 0, 64}
 	b = binary.LittleEndian.AppendUint16(b, u.desc.VID)

@@ -178,12 +178,13 @@ func TestProbeCommands(t *testing.T) {
 		if len(got) != 64 || got[0] != 0x02 || got[1] != 0x01 {
 			t.Errorf("DAP_Connect(SWD) = % x, want a 64-byte report starting 02 01", got)
 		}
-		// The same command through SET_REPORT(Output) on ep0.
-		status, _ := cl.control(usbip.Setup{RequestType: 0x21, Request: hidSetReport, Value: 2 << 8, Index: 1, Length: 64}, pkt)
-		if status != 0 {
-			t.Fatalf("SET_REPORT status %d", status)
-		}
+		// The same command through SET_REPORT(Output) on ep0, with the
+		// interrupt IN URB queued before it, as hidraw keeps one.
 		seq := cl.send(0x81, true, 64, usbip.Setup{}, nil)
+		setSeq := cl.send(0, false, 64, usbip.Setup{RequestType: 0x21, Request: hidSetReport, Value: 2 << 8, Index: 1, Length: 64}, pkt)
+		if r := cl.recvSubmit(setSeq); r.Status != 0 {
+			t.Fatalf("SET_REPORT status %d", r.Status)
+		}
 		r := cl.recvSubmit(seq)
 		if len(r.Data) != 64 || r.Data[0] != 0x02 {
 			t.Errorf("reply after SET_REPORT = % x", r.Data)
@@ -203,5 +204,40 @@ func TestProbeCommands(t *testing.T) {
 	})
 	if ev := ts.events.String(); ev != "" {
 		t.Logf("events so far: %s", ev)
+	}
+}
+
+// TestSTLinkV2MatchesRealDump compares the simulated ST-LINK/V2's
+// descriptors with the fields of a real one's `lsusb -v` (stlink-org/stlink
+// issue #7, 0483:3748).
+func TestSTLinkV2MatchesRealDump(t *testing.T) {
+	ts := startServer(t, "stlink-v2:stm32f103c8")
+	cl, _ := ts.importDevice(t, "1-1.1")
+	_, dd := cl.getDescriptor(descDevice, 0, 18)
+	_, cfg := cl.getDescriptor(descConfig, 0, 255)
+	for _, c := range []struct {
+		name      string
+		got, want int
+	}{
+		{"bcdUSB", int(binary.LittleEndian.Uint16(dd[2:])), 0x0200},
+		{"bDeviceClass", int(dd[4]), 0},
+		{"bMaxPacketSize0", int(dd[7]), 64},
+		{"bcdDevice", int(binary.LittleEndian.Uint16(dd[12:])), 0x0100},
+		{"iManufacturer", int(dd[14]), 1}, {"iProduct", int(dd[15]), 2}, {"iSerial", int(dd[16]), 3},
+		{"bNumConfigurations", int(dd[17]), 1},
+		{"wTotalLength", int(binary.LittleEndian.Uint16(cfg[2:])), 39},
+		{"bNumInterfaces", int(cfg[4]), 1},
+		{"bmAttributes", int(cfg[7]), 0x80},
+		{"MaxPower (2 mA units)", int(cfg[8]), 50},
+		{"bNumEndpoints", int(cfg[9+4]), 3},
+		{"bInterfaceClass", int(cfg[9+5]), 0xFF},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %#x, the real ST-LINK/V2 has %#x", c.name, c.got, c.want)
+		}
+	}
+	_, m := cl.getDescriptor(descString, 1, 255)
+	if decodeString(m) != "STMicroelectronics" {
+		t.Errorf("manufacturer %q", decodeString(m))
 	}
 }

@@ -148,7 +148,12 @@ func (s *session) submit(ctx context.Context, c *usbip.CmdSubmit) error {
 		default:
 			ret.ActualLength = uint32(len(c.Data))
 		}
-		return s.reply(ret)
+		if err := s.reply(ret); err != nil {
+			return err
+		}
+		// A HID SET_REPORT(Output) may have produced a reply for an
+		// interrupt IN URB the host keeps queued (hidraw, hidapi).
+		return s.drain(ctx)
 	}
 	addr := uint8(c.EP)
 	if c.Direction == usbip.DirIn {
