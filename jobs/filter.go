@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -44,10 +45,31 @@ func (f *Filter) match(a *Attempt) bool {
 // inRange reports whether id lies in [Since, Until).
 func (f *Filter) inRange(id ID) bool {
 	t := int64(id)
-	if !f.Since.IsZero() && t < f.Since.UnixNano() {
+	if !f.Since.IsZero() && t < boundNanos(f.Since) {
 		return false
 	}
-	return f.Until.IsZero() || t < f.Until.UnixNano()
+	return f.Until.IsZero() || t < boundNanos(f.Until)
+}
+
+// boundNanos is t.UnixNano saturated at the ends of int64: UnixNano is
+// undefined outside 1677-09-21..2262-04-11, and a bound there wrapped round
+// (since 2300 matched every attempt instead of none).
+func boundNanos(t time.Time) int64 {
+	switch {
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
+
+// seekID is the first id at or after a bound's instant (0 before 1970).
+func seekID(t time.Time) ID {
+	if n := boundNanos(t); n > 0 {
+		return ID(n)
+	}
+	return 0
 }
 
 // ParseTimeBound reads a --since/--until value: an RFC 3339 time

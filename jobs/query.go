@@ -129,7 +129,7 @@ func idWalker(tx *bolt.Tx, f *Filter) func() (ID, bool) {
 				// every id under it.
 				k, _ = c.Seek(append(append([]byte(nil), prefix...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
 			} else {
-				k, _ = c.Seek(seekKey(ID(f.Until.UnixNano())))
+				k, _ = c.Seek(seekKey(seekID(f.Until)))
 			}
 			if k == nil {
 				k, _ = c.Last()
@@ -138,11 +138,7 @@ func idWalker(tx *bolt.Tx, f *Filter) func() (ID, bool) {
 			}
 		case !started:
 			started = true
-			var from ID
-			if !f.Since.IsZero() && f.Since.UnixNano() > 0 {
-				from = ID(f.Since.UnixNano())
-			}
-			k, _ = c.Seek(seekKey(from))
+			k, _ = c.Seek(seekKey(seekID(f.Since)))
 		case f.Newest:
 			k, _ = c.Prev()
 		default:
@@ -154,10 +150,10 @@ func idWalker(tx *bolt.Tx, f *Filter) func() (ID, bool) {
 				return id, true
 			}
 			// Outside the range in the walking direction: nothing further.
-			if f.Newest && !f.Since.IsZero() && int64(id) < f.Since.UnixNano() {
+			if f.Newest && !f.Since.IsZero() && int64(id) < boundNanos(f.Since) {
 				return 0, false
 			}
-			if !f.Newest && !f.Until.IsZero() && int64(id) >= f.Until.UnixNano() {
+			if !f.Newest && !f.Until.IsZero() && int64(id) >= boundNanos(f.Until) {
 				return 0, false
 			}
 			if f.Newest {

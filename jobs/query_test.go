@@ -30,6 +30,7 @@ func fixture(t *testing.T) (*Store, []*Attempt) {
 func TestQueryFilters(t *testing.T) {
 	s, all := fixture(t)
 	at := func(i int) time.Time { return all[i].Started }
+	far := func(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		name string
 		f    Filter
@@ -51,6 +52,13 @@ func TestQueryFilters(t *testing.T) {
 		{"uid range newest", Filter{UID: "bb02", Since: at(2), Newest: true}, []int{5, 3}},
 		{"nothing", Filter{UID: "cc03"}, nil},
 		{"empty range", Filter{Since: at(5).Add(time.Hour)}, nil},
+		// Past UnixNano's range (2262-04-11) a bound wrapped round and matched everything.
+		{"since far future", Filter{Since: far(2300)}, nil},
+		{"since far future newest", Filter{Since: far(2300), Newest: true}, nil},
+		{"until far past", Filter{Until: far(1600)}, nil},
+		{"until far past newest", Filter{Until: far(1600), Newest: true}, nil},
+		{"until far future", Filter{Until: far(2300)}, []int{0, 1, 2, 3, 4, 5}},
+		{"since far past newest", Filter{Since: far(1600), Newest: true}, []int{5, 4, 3, 2, 1, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
