@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -141,6 +142,9 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 	}
 	if listen == "" {
 		listen = defaultListen
+	}
+	if err := checkListenAddr(listen); err != nil {
+		return usageErrorf("serve: --listen %s: %v", listen, err)
 	}
 	loopback := station.LoopbackOnly(listen)
 	if !loopback && cfg.Token == "" {
@@ -284,4 +288,18 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, usageErrorf("--log-format %q: want text or json", format)
+}
+
+// checkListenAddr refuses an address net.Listen could only fail on late
+// with a message that reads like a station fault (a port past 65535, no
+// port): bad input, exit 2.
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want HOST:PORT (%w)", err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
 }

@@ -131,6 +131,8 @@ func TestServeRefusesBadInput(t *testing.T) {
 		{[]string{"serve", "--config", bad, "--sim", "cmsis-dap-v2:stm32f103c8"}, "station.toml:4:1: slot[0].recipe"},
 		{[]string{"serve", "--sim", "cmsis-dap-v2:stm32f103c8", "--listen", "0.0.0.0:0", "--db", filepath.Join(dir, "a.db")}, "set http.token"},
 		{[]string{"serve", "--sim", "nope:x"}, "--sim: sim spec item 1"},
+		{[]string{"serve", "--sim", "cmsis-dap-v2:stm32f103c8", "--listen", "127.0.0.1:99999", "--db", filepath.Join(dir, "b.db")}, `port "99999" is not a number from 0 to 65535`},
+		{[]string{"serve", "--sim", "cmsis-dap-v2:stm32f103c8", "--listen", "127.0.0.1", "--db", filepath.Join(dir, "c.db")}, "--listen 127.0.0.1: want HOST:PORT"},
 		{[]string{"serve", "--speed", "0"}, "--speed 0: want a positive factor"},
 		{[]string{"serve", "--speed", "-2"}, "--speed -2: want a positive factor"},
 		{[]string{"serve", "--speed", "NaN"}, "--speed NaN: want a positive factor"},
