@@ -196,6 +196,10 @@ func (s *Station) postAbort(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusBadRequest, "body must be JSON such as {\"slot\": \"A1\"}: "+err.Error())
 			return
 		}
+		if _, err := dec.Token(); err != io.EOF {
+			httpError(w, http.StatusBadRequest, "body must be one JSON object such as {\"slot\": \"A1\"}: data after it")
+			return
+		}
 		if _, ok := s.byName[body.Slot]; body.Slot != "" && !ok {
 			httpError(w, http.StatusNotFound, fmt.Sprintf("no slot %q", body.Slot))
 			return
@@ -227,7 +231,13 @@ func (s *Station) getUnit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Station) getAttempts(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	// url.Values from r.URL.Query() drops what it cannot decode (?since=%zz
+	// became no bound at all); a malformed query is refused instead.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "malformed query: "+err.Error())
+		return
+	}
 	for k := range q {
 		switch k {
 		case "since", "until", "uid", "result", "recipe", "slot", "limit":
