@@ -115,6 +115,7 @@ func TestParseProblems(t *testing.T) {
 		{"bad pin", pin, strings.Repeat("0", 64), []string{"r.toml:9:1: firmware.sha256: the firmware's sha256 is"}, 0},
 		{"short pin", pin, "abc", []string{"firmware.sha256: must be 64 hex digits"}, 0},
 		{"missing firmware", `path = "fw.bin"`, `path = "nope.bin"`, []string{"r.toml:7:1: firmware.path:", "nope.bin"}, 0},
+		{"firmware is a device", `path = "fw.bin"`, `path = "/dev/zero"`, []string{"r.toml:7:1: firmware.path: firmware: /dev/zero: not a regular file (a character device)"}, 0},
 		{"unlock without permission", "action = \"unlock\"\nallow_erase = true", `action = "unlock"`, []string{"r.toml:20:1: step[1].action: step 2 (unlock) removes readout protection, which mass-erases the chip: add allow_erase = true"}, 0},
 		{"verify before program", "action = \"program\"\ntimeout", "action = \"verify\"\ntimeout", []string{"step 3 (verify) comes before any program step"}, 0},
 		{"unknown action", `action = "read-id"`, `action = "flash-it"`, []string{`r.toml:17:1: step[0].action: unknown action "flash-it": known read-id`}, 0},

@@ -213,22 +213,11 @@ func checkOrder(d *doc, r *Recipe) {
 	}
 }
 
-// maxFirmwareFile bounds what is read: ELF files with debug sections are
-// larger than the images they hold, but not this large.
-const maxFirmwareFile = 64 << 20
-
-// loadFirmware loads the image and checks it against the pin.
+// loadFirmware loads the image and checks it against the pin. firmware.Load
+// refuses what is not a regular file and files or images beyond every target.
 func loadFirmware(d *doc, r *Recipe) {
-	st, err := os.Stat(r.Firmware.Path)
-	switch {
-	case err != nil:
+	if _, err := os.Stat(r.Firmware.Path); err != nil {
 		d.addf("firmware.path", "%s: %v", r.Firmware.Path, errors.Unwrap(err))
-		return
-	case !st.Mode().IsRegular():
-		d.addf("firmware.path", "%s is not a regular file", r.Firmware.Path)
-		return
-	case st.Size() > maxFirmwareFile:
-		d.addf("firmware.path", "%s is %d MiB; no supported chip holds more than 2 MiB", r.Firmware.Path, st.Size()>>20)
 		return
 	}
 	if r.Firmware.Base != nil {

@@ -116,6 +116,9 @@ func TestImageInfoErrors(t *testing.T) {
 		{"bad format", []string{"--format", "srec", fixtures + "blinky.elf"}, `--format "srec": want bin, hex, elf, uf2 or auto`},
 		{"wrong forced format", []string{"--format", "uf2", fixtures + "blinky.elf"}, "blinky.elf: block 0 (offset 0): bad magic at +0"},
 		{"unknown flag", []string{"--bogus", fixtures + "blinky.elf"}, "unknown flag: --bogus"},
+		{"a device", []string{"--base", "0", "/dev/zero"}, "/dev/zero: not a regular file (a character device)"},
+		{"a directory", []string{dir}, "not a regular file (a directory)"},
+		{"sparse 3 GB", []string{"--base", "0", sparse(t, dir, 3<<30)}, "3072 MiB is larger than any firmware file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,6 +134,19 @@ func TestImageInfoErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sparse makes a file of size bytes that holds no data blocks.
+func sparse(t *testing.T, dir string, size int64) string {
+	t.Helper()
+	p := filepath.Join(dir, "sparse.bin")
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, size); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestParseAddress(t *testing.T) {

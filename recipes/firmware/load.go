@@ -10,10 +10,27 @@ import (
 	"strings"
 )
 
+// MaxFile bounds the firmware file Load reads. ELF files with debug
+// sections are several times larger than the image they hold, and Intel HEX
+// text nearly three times, but no real firmware file comes near this.
+const MaxFile = 64 << 20
+
+// MaxImage bounds the bytes an image may hold: the largest memory any
+// supported target is programmed through (a 16 MiB QSPI NOR on an RP2040,
+// the largest its XIP window maps). A bigger image fits no target, so it is
+// refused before it is carried through the station.
+const MaxImage = 16 << 20
+
 // Load reads the file at path and parses it as Parse does; errors name path.
 // Intel HEX is streamed rather than read whole, as its text is nearly three
-// times the size of the image it describes.
+// times the size of the image it describes. Anything but a regular file
+// (a device such as /dev/zero, a FIFO, a directory) is refused before a byte
+// is read, as is a file over MaxFile or an image over MaxImage.
 func Load(path string, opts Options) (*Image, error) {
+	// Stat before opening: opening a FIFO blocks until a writer comes.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fileErr(path, "not a regular file (%s); give the path of a firmware file", kindOf(st.Mode()))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
@@ -23,7 +40,15 @@ func Load(path string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
 	}
-	br := bufio.NewReaderSize(f, maxHexLine)
+	if !st.Mode().IsRegular() {
+		return nil, fileErr(path, "not a regular file (%s); give the path of a firmware file", kindOf(st.Mode()))
+	}
+	if st.Size() > MaxFile {
+		return nil, fileErr(path, "%d MiB is larger than any firmware file (limit %d MiB)", st.Size()>>20, MaxFile>>20)
+	}
+	// The file may still grow while it is read: never read past the bound.
+	limited := &io.LimitedReader{R: f, N: MaxFile + 1}
+	br := bufio.NewReaderSize(limited, maxHexLine)
 	head, err := br.Peek(maxHexLine)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
@@ -35,14 +60,43 @@ func Load(path string, opts Options) (*Image, error) {
 	if err := checkOptions(path, format, opts); err != nil {
 		return nil, err
 	}
+	var img *Image
 	if format == FormatHex {
-		return parseHexReader(path, br, st.Size())
+		img, err = parseHexReader(path, br, st.Size())
+	} else {
+		buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
+		if _, err := buf.ReadFrom(br); err != nil {
+			return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
+		}
+		img, err = parse(path, buf.Bytes(), format, opts, true)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
-	if _, err := buf.ReadFrom(br); err != nil {
-		return nil, &Error{File: path, Block: -1, Offset: -1, Msg: "cannot read", Err: err}
+	if limited.N <= 0 {
+		return nil, fileErr(path, "grew past %d MiB while it was read", MaxFile>>20)
 	}
-	return parse(path, buf.Bytes(), format, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	if img.Size > MaxImage {
+		return nil, fileErr(path, "the image holds %d bytes; no supported target holds more than %d MiB", img.Size, MaxImage>>20)
+	}
+	return img, nil
+}
+
+// kindOf names a non-regular file's kind for an error.
+func kindOf(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "mode " + m.String()
 }
 
 // Parse loads a firmware image from data; name is used in errors and for

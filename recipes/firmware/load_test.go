@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -62,4 +63,50 @@ func TestLoadOptions(t *testing.T) {
 	}
 	_, err = Load("testdata/blinky.bin", Options{Format: "srec"})
 	checkErr(t, err, `unknown format "srec"`)
+}
+
+// TestLoadRefusesWhatIsNoFirmware: devices, FIFOs and directories are refused
+// before a byte is read (a FIFO without a writer would block Open), and so
+// are files and images beyond every target's memory; a sparse 3 GB .bin is
+// refused from its size, never read.
+func TestLoadRefusesWhatIsNoFirmware(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.bin")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sized := func(name string, size int64) string {
+		p := filepath.Join(dir, name)
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := f.Truncate(size); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	base := u32(0x08000000)
+	tests := []struct {
+		name, path, want string
+	}{
+		{"character device", "/dev/zero", "/dev/zero: not a regular file (a character device)"},
+		{"named pipe", fifo, "pipe.bin: not a regular file (a named pipe)"},
+		{"directory", dir, "not a regular file (a directory)"},
+		{"sparse 3 GB", sized("huge.bin", 3<<30), "huge.bin: 3072 MiB is larger than any firmware file (limit 64 MiB)"},
+		{"one byte past the file bound", sized("big.bin", MaxFile+1), "big.bin: 64 MiB is larger than any firmware file"},
+		{"one byte past the image bound", sized("wide.bin", MaxImage+1), "wide.bin: the image holds 16777217 bytes; no supported target holds more than 16 MiB"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(tc.path, Options{Base: base})
+			checkErr(t, err, tc.want)
+		})
+	}
+	// At the bound exactly, the image loads.
+	img, err := Load(sized("full.bin", MaxImage), Options{Base: base})
+	if err != nil || img.Size != MaxImage {
+		t.Fatalf("a %d-byte image: %v", MaxImage, err)
+	}
 }
