@@ -11,7 +11,9 @@ import (
 // /metrics (Prometheus text) and / (the operator page). Errors are
 // {"error": "one line"} with 400 (bad input), 401 (token), 404, 405, 413.
 // Mutating endpoints (POST) need "Authorization: Bearer TOKEN" unless the
-// listener is loopback-only; bodies are limited to 4 KiB.
+// listener is loopback-only; bodies are limited to 4 KiB. Every response
+// forbids framing (X-Frame-Options: DENY, CSP frame-ancestors 'none') and
+// lets a page load only the station's own resources.
 //
 //	GET  /api/slots            SlotsResponse
 //	GET  /api/events           SSE: "slot" (SlotView) and "cycle" (CycleEvent)

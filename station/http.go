@@ -52,7 +52,26 @@ func (s *Station) Handler(gatherer prometheus.Gatherer) http.Handler {
 	if s.opts.LoopbackOnly {
 		h = loopbackGuard(h)
 	}
-	return h
+	return securityHeaders(h)
+}
+
+// pagePolicy lets the operator page load its own script, style and event
+// stream and nothing else (it has no inline script or style attribute;
+// app.js sets styles through the DOM, which CSP allows), and no page of
+// any site may frame it: a framed START button could be clicked by a
+// visitor who thinks they press something else.
+const pagePolicy = "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// securityHeaders sets the framing and content policy on every response,
+// the page's and the API's, errors included.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", pagePolicy)
+		hd.Set("X-Frame-Options", "DENY") // for browsers older than CSP's frame-ancestors
+		hd.Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // loopbackGuard stands in for the token on a loopback-only listener, where

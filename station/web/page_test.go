@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/flashstation/flashstation/station"
@@ -16,12 +18,29 @@ import (
 func load(t *testing.T, url string, n int) *pageT {
 	t.Helper()
 	ctx := browser(t)
-	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
+	if err := chromedp.Run(ctx, watchPolicyViolations, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("loading %s: %v", url, err)
 	}
 	p := &pageT{t: t, ctx: ctx}
 	p.wait("the page online with its tiles", fmt.Sprintf(`!document.body.classList.contains("offline") && document.querySelectorAll(".tile").length === %d`, n))
 	return p
+}
+
+// watchPolicyViolations keeps, in window.cspViolations, every resource or
+// inline code the page's Content-Security-Policy blocked, from before the
+// page's own script runs.
+var watchPolicyViolations = chromedp.ActionFunc(func(ctx context.Context) error {
+	_, err := page.AddScriptToEvaluateOnNewDocument(`window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", e => window.cspViolations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber));`).Do(ctx)
+	return err
+})
+
+// policyViolations is what the page's content policy blocked so far.
+func (p *pageT) policyViolations() []string {
+	p.t.Helper()
+	var v []string
+	p.eval(`window.cspViolations`, &v)
+	return v
 }
 
 func TestCycleFromStartButton(t *testing.T) {
