@@ -18,9 +18,10 @@ deps:
 # cross compiler (on-target code is rebuilt and compared) and python3-unicorn
 # (programs cross-checked against the engine), usbip (its client lists the
 # simulated USB/IP server's devices), stlink-tools and pyOCD (third-party hosts
-# against the simulated probes through the USB/IP shims).
+# against the simulated probes through the USB/IP shims) and PostgreSQL (the
+# central store's tests run a throwaway cluster).
 deps-test:
-	@FLASHSTATION_DEPS="openocd chromium prometheus gcc-arm-none-eabi binutils-arm-none-eabi python3-unicorn usbip stlink-tools python3-pyocd" bash scripts/deps.sh
+	@FLASHSTATION_DEPS="openocd chromium prometheus gcc-arm-none-eabi binutils-arm-none-eabi python3-unicorn usbip stlink-tools python3-pyocd postgresql" bash scripts/deps.sh
 
 build: deps shims
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/flashstation

@@ -30,6 +30,9 @@ declare -A extra_check=(
   [gcc-arm-none-eabi]="command -v arm-none-eabi-gcc"
   [binutils-arm-none-eabi]="command -v arm-none-eabi-objcopy"
   [python3-unicorn]="/usr/bin/python3 -c 'import unicorn'"
+  # The central store's tests start a throwaway PostgreSQL cluster
+  # (central/pgtest: initdb, postgres, pg_isready, psql).
+  [postgresql]="ls /usr/lib/postgresql/*/bin/initdb"
 )
 order=(pkg-config libusb-1.0-0-dev libunicorn-dev libhidapi-dev)
 for x in ${FLASHSTATION_DEPS:-}; do
