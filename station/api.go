@@ -10,8 +10,10 @@ import (
 // The HTTP API. Every response is JSON (UTF-8) except /api/events (SSE),
 // /metrics (Prometheus text) and / (the operator page). Errors are
 // {"error": "one line"} with 400 (bad input), 401 (token), 404, 405, 413.
-// Mutating endpoints (POST) need "Authorization: Bearer TOKEN" unless the
-// listener is loopback-only; bodies are limited to 4 KiB. Every response
+// Mutating endpoints (POST, and GET /api/backup) need "Authorization:
+// Bearer TOKEN" unless the listener is loopback-only or the request comes
+// from this machine, addressed to a loopback name, and not from a page of
+// another site (the kiosk on 127.0.0.1); bodies are limited to 4 KiB. Every response
 // forbids framing (X-Frame-Options: DENY, CSP frame-ancestors 'none') and
 // lets a page load only the station's own resources.
 //

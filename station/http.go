@@ -154,20 +154,70 @@ func LoopbackOnly(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// mutating checks the token (off loopback) and limits the body.
+// mutating checks the token and limits the body. No token is needed on
+// a loopback-only listener (loopbackGuard vetted the request), nor from
+// the station itself on any listener when the request passes the same
+// checks: the kiosk's browser on 127.0.0.1 presses START without one.
 func (s *Station) mutating(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.opts.LoopbackOnly {
-			got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if s.opts.Token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) != 1 {
+		if !s.opts.LoopbackOnly && !s.tokenOK(r) {
+			local := loopbackPeer(r.RemoteAddr)
+			switch why := sameMachineBrowser(r); {
+			case local && why == "":
+			case local && r.Header.Get("Authorization") == "" && strings.HasPrefix(why, "cross-site"):
+				httpError(w, http.StatusForbidden, why)
+				return
+			default:
+				msg := "this listener is not loopback-only: send Authorization: Bearer TOKEN (http.token in station.toml)"
+				if local {
+					msg = "a request from this machine needs no token only when addressed to 127.0.0.1 or localhost; " + why + ": send Authorization: Bearer TOKEN (http.token in station.toml)"
+				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="flashstation"`)
-				httpError(w, http.StatusUnauthorized, "this listener is not loopback-only: send Authorization: Bearer TOKEN (http.token in station.toml)")
+				httpError(w, http.StatusUnauthorized, msg)
 				return
 			}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		h(w, r)
 	}
+}
+
+func (s *Station) tokenOK(r *http.Request) bool {
+	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return s.opts.Token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) == 1
+}
+
+// loopbackPeer reports whether the connection came from this machine.
+func loopbackPeer(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sameMachineBrowser says why a request from a loopback peer may not
+// stand in for the token ("" when it may). The peer alone proves little:
+// a browser on the station runs other sites' pages too. So the request
+// must name the station by a loopback name (a site whose name was rebound
+// to 127.0.0.1 sends its own), must not come from a page of another
+// origin (Origin, which browsers send on every cross-origin POST, "null"
+// included), and must not be a cross-site navigation or subresource
+// (Sec-Fetch-Site, which browsers send on every request they make).
+func sameMachineBrowser(r *http.Request) string {
+	if !loopbackHost(r.Host) {
+		return fmt.Sprintf("Host %q is not a loopback name", r.Host)
+	}
+	if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
+		return fmt.Sprintf("cross-site request refused: Origin %q is not this station (%s)", o, r.Host)
+	}
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "same-origin", "none":
+	default:
+		return fmt.Sprintf("cross-site request refused: the browser says it came from a %s page (Sec-Fetch-Site)", site)
+	}
+	return ""
 }
 
 func (s *Station) getSlots(w http.ResponseWriter, _ *http.Request) {

@@ -18,7 +18,7 @@ import (
 func TestHTTPAuthLimitsAndInputs(t *testing.T) {
 	r := newRig(t, rigOpts{spec: "2*cmsis-dap-v2:stm32f103c8"})
 	r.st.opts.Token = "s3cret"
-	srv := httptest.NewServer(r.st.Handler(r.reg))
+	srv := httptest.NewServer(fromOtherHost(r.st.Handler(r.reg)))
 	defer srv.Close()
 	r.cycle(t)
 	uid := allAttempts(t, r)[0].UnitUID
@@ -62,7 +62,7 @@ func TestHTTPAuthLimitsAndInputs(t *testing.T) {
 		bufio.NewReader(resp.Body).WriteTo(&b)
 		resp.Body.Close()
 		if resp.StatusCode != tc.code || !strings.Contains(b.String(), tc.want) {
-			t.Errorf("%s %s: %d %q; want %d and %q", tc.method, tc.path, resp.StatusCode, b.String(), tc.code, tc.want)
+			t.Errorf("%s %s: %d %.200q; want %d and %q", tc.method, tc.path, resp.StatusCode, b.String(), tc.code, tc.want)
 		}
 	}
 	r.waitFor(t, "cycle end", r.st.Idle)
@@ -71,6 +71,15 @@ func TestHTTPAuthLimitsAndInputs(t *testing.T) {
 	if err != nil || resp.StatusCode != 202 {
 		t.Errorf("loopback-only POST without token: %v %v", resp, err)
 	}
+}
+
+// fromOtherHost makes the handler see its requests as coming from a
+// client on another machine, which a test on loopback cannot have.
+func fromOtherHost(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.RemoteAddr = "192.0.2.7:40000" // TEST-NET-1
+		h.ServeHTTP(w, r)
+	})
 }
 
 func TestSSEStreamsSlotsAndCycles(t *testing.T) {
