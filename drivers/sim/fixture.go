@@ -120,21 +120,27 @@ func newFirmware(s SlotSpec, i int, seed uint64, clk *clock.Clock, slot *Slot) h
 	var swd hw.SWD = slotSWD{slot}
 	reset := slot.setReset
 	voltage := slot.voltage
+	serialOr := func(def string) string {
+		if s.Serial != "" {
+			return s.Serial
+		}
+		return def
+	}
 	switch s.Probe {
 	case ProbeCMSISDAPv1:
-		return cmsisdap.New(cmsisdap.Config{Version: cmsisdap.V1, Serial: fmt.Sprintf("0240000%05d", 1001+i),
+		return cmsisdap.New(cmsisdap.Config{Version: cmsisdap.V1, Serial: serialOr(fmt.Sprintf("0240000%05d", 1001+i)),
 			Clock: clk, SWD: swd, JTAG: slotJTAG{slot}, Reset: reset, Voltage: voltage})
 	case ProbeCMSISDAPv2:
-		return cmsisdap.New(cmsisdap.Config{Version: cmsisdap.V2, Serial: fmt.Sprintf("MCULINK%05d", 1001+i),
+		return cmsisdap.New(cmsisdap.Config{Version: cmsisdap.V2, Serial: serialOr(fmt.Sprintf("MCULINK%05d", 1001+i)),
 			Clock: clk, SWD: swd, JTAG: slotJTAG{slot}, Reset: reset, Voltage: voltage})
 	case ProbeSTLinkV2, ProbeSTLinkV21, ProbeSTLinkV3, ProbeSTLinkV2Old:
 		model := map[ProbeKind]stlink.Model{ProbeSTLinkV2: stlink.V2, ProbeSTLinkV2Old: stlink.V2Old,
 			ProbeSTLinkV21: stlink.V21, ProbeSTLinkV3: stlink.V3}[s.Probe]
-		serial := fmt.Sprintf("066D%04X%016X", i, chipSeed(seed, i, -1)) // 24 hex digits, as ST's are
+		serial := serialOr(fmt.Sprintf("066D%04X%016X", i, chipSeed(seed, i, -1))) // 24 hex digits, as ST's are
 		if s.Probe == ProbeSTLinkV2Old {
 			serial = stlink.BinarySerial(chipSeed(seed, i, -1))
 		}
 		return stlink.New(stlink.Config{Model: model, Serial: serial, Clock: clk, SWD: swd, Reset: reset, Voltage: voltage})
 	}
-	return jlink.New(fmt.Sprintf("%012d", 801000000+i))
+	return jlink.New(serialOr(fmt.Sprintf("%012d", 801000000+i)))
 }

@@ -59,6 +59,10 @@ type SlotSpec struct {
 	Rev3 bool
 	// FaultRate: probability of a random link or wire fault per opportunity.
 	FaultRate float64
+	// Serial, when set, replaces the probe's position-derived serial:
+	// several probes given one serial are the clone probes of a real
+	// fixture, which only their port tells apart.
+	Serial string
 }
 
 // String writes the slot back in spec syntax.
@@ -85,6 +89,9 @@ func (s SlotSpec) String() string {
 	}
 	if s.FaultRate > 0 {
 		b.WriteString("+faults=" + strconv.FormatFloat(s.FaultRate, 'g', -1, 64))
+	}
+	if s.Serial != "" {
+		b.WriteString("+serial=" + s.Serial)
 	}
 	return b.String()
 }
@@ -114,7 +121,10 @@ func (e *SpecError) Error() string {
 // of cs32, the compatible reported most), rev3 (nRF52840 only: build
 // code AAF0, protected after every reset unless UICR and firmware both
 // disable APPROTECT, open after a CTRL-AP ERASEALL until the next reset;
-// without it AAD0), faults=RATE.
+// without it AAD0), faults=RATE, serial=TEXT (the probe reports TEXT as
+// its serial instead of one derived from its position: probes given the
+// same one are clone probes with duplicated serials; not on the old
+// V2J17 ST-Link, whose serial is binary).
 func ParseSpec(spec string) ([]SlotSpec, error) {
 	if strings.TrimSpace(spec) == "" {
 		return nil, fmt.Errorf("sim spec is empty: want e.g. %q", "2*cmsis-dap-v2:stm32f411ce,stlink-v2:stm32f103c8+locked")
@@ -204,14 +214,40 @@ func parseSlot(item string) (SlotSpec, error) {
 				return s, fmt.Errorf("faults=%s: want a rate from 0 to 1", val)
 			}
 			s.FaultRate = r
+		case "serial":
+			if err := checkSerial(s.Probe, val, hasVal); err != nil {
+				return s, err
+			}
+			s.Serial = val
 		default:
-			return s, fmt.Errorf("unknown option %q: known locked, approtect, empty, gd32, cs32, apm32, clone, rev3, faults=RATE", name)
+			return s, fmt.Errorf("unknown option %q: known locked, approtect, empty, gd32, cs32, apm32, clone, rev3, faults=RATE, serial=TEXT", name)
 		}
-		if hasVal && !strings.EqualFold(name, "faults") {
+		if hasVal && !strings.EqualFold(name, "faults") && !strings.EqualFold(name, "serial") {
 			return s, fmt.Errorf("option %q takes no value", name)
 		}
 	}
 	return s, nil
+}
+
+// checkSerial vets a serial=TEXT option: printable ASCII that fits a USB
+// string descriptor (126 UTF-16 units), no '+' or ',' (the spec's own
+// separators), on a probe whose serial is text.
+func checkSerial(p ProbeKind, val string, hasVal bool) error {
+	if !hasVal || val == "" {
+		return fmt.Errorf("option \"serial\" needs the text, e.g. serial=066DFF485550755187121723")
+	}
+	if p == ProbeSTLinkV2Old {
+		return fmt.Errorf("option \"serial\": stlink-v2-old reports a 12-byte binary serial, not text")
+	}
+	if len(val) > 126 {
+		return fmt.Errorf("serial=%.20s…: %d characters, a USB string descriptor holds at most 126", val, len(val))
+	}
+	for _, r := range val {
+		if r < 0x21 || r > 0x7E {
+			return fmt.Errorf("serial=%q: only printable ASCII without spaces", val)
+		}
+	}
+	return nil
 }
 
 func joinNames[T ~string](names []T) string {

@@ -53,6 +53,11 @@ func TestParseSpecErrors(t *testing.T) {
 		{"cmsis-dap-v2:stm32f411ce+gd32", `option "gd32" applies to stm32f103c8 and stm32f103cb, not stm32f411ce`},
 		{"stlink-v2:stm32f103c8+gd32+apm32", `option "apm32": the board already is a gd32; name one maker`},
 		{"stlink-v2:stm32f103c8+clone+gd32", `option "gd32": the board already is a cs32`},
+		{"stlink-v2:stm32f103c8+serial", `option "serial" needs the text`},
+		{"stlink-v2:stm32f103c8+serial=", `option "serial" needs the text`},
+		{"stlink-v2-old:stm32f103c8+serial=ABC", `stlink-v2-old reports a 12-byte binary serial`},
+		{"stlink-v2:stm32f103c8+serial=A B", `only printable ASCII without spaces`},
+		{"stlink-v2:stm32f103c8+serial=" + strings.Repeat("7", 127), `127 characters, a USB string descriptor holds at most 126`},
 	} {
 		_, err := ParseSpec(tc.spec)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -63,7 +68,7 @@ func TestParseSpecErrors(t *testing.T) {
 
 func TestSpecRoundTrip(t *testing.T) {
 	for _, s := range []string{"cmsis-dap-v2:stm32f411ce", "stlink-v2:stm32f103c8+locked+apm32", "cmsis-dap-v2:stm32f103cb+gd32", "stlink-v3:stm32f103c8+cs32", "cmsis-dap-v1:nrf52840+approtect+empty+faults=0.05",
-		"cmsis-dap-v2:nrf52840+approtect+rev3", "stlink-v3:nrf52840+rev3+faults=0.01"} {
+		"cmsis-dap-v2:nrf52840+approtect+rev3", "stlink-v3:nrf52840+rev3+faults=0.01", "stlink-v2:stm32f103c8+cs32+serial=55FF6B065177495619420887"} {
 		slots, err := ParseSpec(s)
 		if err != nil {
 			t.Fatal(err)
@@ -112,5 +117,24 @@ func TestCloneAlias(t *testing.T) {
 		if slots[0].Maker != tc.want {
 			t.Errorf("%s: maker %q, want %q", tc.spec, slots[0].Maker, tc.want)
 		}
+	}
+}
+
+// TestSerialOption: probes given one serial report it, each at its own
+// port; the others keep their position-derived serials.
+func TestSerialOption(t *testing.T) {
+	fx, err := New("2*stlink-v2:stm32f103c8+serial=CLONE0001,stlink-v2:stm32f103c8,cmsis-dap-v2:rp2040+serial=PICO", Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range fx.Slots {
+		got = append(got, s.Probe.Descriptor().Serial)
+	}
+	if got[0] != "CLONE0001" || got[1] != "CLONE0001" || got[3] != "PICO" {
+		t.Errorf("serials %q, want CLONE0001 twice and PICO", got)
+	}
+	if got[2] == "CLONE0001" || len(got[2]) != 24 {
+		t.Errorf("slot 3 serial %q, want its own 24 hex digits", got[2])
 	}
 }

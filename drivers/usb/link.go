@@ -103,10 +103,29 @@ func (l *usbLink) Read(ctx context.Context, p []byte) (int, error) {
 	n, err := l.stream.ReadContext(ctx, p)
 	if err != nil {
 		// A failed read ends a gousb stream; the next Read starts a new one.
-		l.stream.Close()
+		drain(l.stream)
 		l.stream = nil
 	}
 	return n, l.wrap("read", ctx, err)
+}
+
+// drain ends a read stream with none of its transfers left in flight.
+// gousb's ReadStream.Close only stops resubmitting: the queued transfers
+// stay with libusb, whose libusb_close then drops them without a callback
+// ("Device handle closed while transfer was still being processed"), and
+// gousb's finalizer for each waits for that callback forever, stalling
+// every finalizer of the process. Reading after Close with a cancelled
+// context cancels and waits for each one until the stream reports its end.
+func drain(s *gousb.ReadStream) {
+	s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	buf := make([]byte, 1024)
+	for {
+		if _, err := s.ReadContext(ctx, buf); err != nil {
+			return
+		}
+	}
 }
 
 // wrap maps libusb's errors onto the link sentinels drivers test for.
@@ -127,7 +146,7 @@ func (l *usbLink) wrap(op string, ctx context.Context, err error) error {
 
 func (l *usbLink) closeHandles() {
 	if l.stream != nil {
-		l.stream.Close()
+		drain(l.stream)
 	}
 	if l.intf != nil {
 		l.intf.Close()

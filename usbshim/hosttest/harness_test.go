@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/flashstation/flashstation/drivers/sim"
+	"github.com/flashstation/flashstation/drivers/sim/chip/w25q"
 	"github.com/flashstation/flashstation/drivers/sim/usbipd"
 )
 
@@ -69,6 +71,28 @@ func buildShims(dir string) error {
 		}
 	}
 	return nil
+}
+
+// flashstation is our own CLI, built once (on first use) into libDir, so
+// it runs with the shims as every other host tool does: gousb links
+// libusb-1.0 dynamically and finds the shim first on LD_LIBRARY_PATH.
+var flashstation = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(libDir, "flashstation")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/flashstation/flashstation/cmd/flashstation").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build ./cmd/flashstation: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// ourCLI is flashstation's path, failing the test when it does not build.
+func ourCLI(t *testing.T) string {
+	t.Helper()
+	bin, err := flashstation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // require finds a tool or fails (FLASHSTATION_REQUIRE_<env>=1) or skips
@@ -180,17 +204,27 @@ func (s *server) serial(i int) string { return s.fx.Slots[i].Probe.Descriptor().
 // run runs a tool under the shims with a bound, returning its output.
 func (s *server) run(t *testing.T, timeout time.Duration, name string, args ...string) (string, error) {
 	t.Helper()
+	var out bytes.Buffer
+	err := s.runTo(t, timeout, &out, &out, nil, name, args...)
+	return out.String(), err
+}
+
+// runTo runs a tool under the shims with a bound and extra environment,
+// its stdout and stderr to the writers given.
+func (s *server) runTo(t *testing.T, timeout time.Duration, stdout, stderr io.Writer, env []string, name string, args ...string) error {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = s.env()
+	cmd.Env = append(s.env(), env...)
 	cmd.Dir = t.TempDir()
 	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%s did not finish within %v: %w", name, timeout, ctx.Err())
 	}
-	return string(out), err
+	return err
 }
 
 // flashOf reads the simulated chip's flash array as stored.
@@ -201,6 +235,8 @@ func (s *server) flashOf(t *testing.T, slot, off, n int) []byte {
 		return c.ReadFlash(off, n)
 	case interface{ Flash() []byte }:
 		return bytes.Clone(c.Flash()[off : off+n])
+	case interface{ Flash() *w25q.Flash }: // RP2040: the QSPI flash beside it
+		return bytes.Clone(c.Flash().Contents()[off : off+n])
 	default:
 		t.Fatalf("slot %d: %T has no flash to read", slot, c)
 		return nil

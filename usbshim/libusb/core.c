@@ -99,6 +99,13 @@ SHIM_EXPORT void libusb_exit(libusb_context *ctx)
 	}
 }
 
+/* libusb's LIBUSB_DEBUG: 0 none, 1 error, 2 warning, 3 info, 4 debug. */
+int shim_log_level(void)
+{
+	const char *v = getenv("LIBUSB_DEBUG");
+	return v ? atoi(v) : 0;
+}
+
 SHIM_EXPORT void libusb_set_debug(libusb_context *ctx, int level) { (void)ctx, (void)level; }
 SHIM_EXPORT int libusb_set_option(libusb_context *ctx, enum libusb_option option, ...)
 {
@@ -481,7 +488,6 @@ SHIM_EXPORT void libusb_close(libusb_device_handle *h)
 	if (!h)
 		return;
 	struct libusb_context *c = h->dev->ctx;
-	struct xfer *done = NULL;
 	pthread_mutex_lock(&c->mu);
 	/* The event handler may be polling this socket: wait for its round. */
 	while (c->handling && !pthread_equal(c->handler, pthread_self())) {
@@ -493,13 +499,26 @@ SHIM_EXPORT void libusb_close(libusb_device_handle *h)
 			*pp = h->next;
 			break;
 		}
-	shim_handle_gone(h, &done); /* libusb: transfers must be done by now; any left end NO_DEVICE */
-	pthread_mutex_unlock(&c->mu);
-	for (struct xfer *x = done, *next; x; x = next) {
-		next = x->next;
-		if (x->pub.callback)
-			x->pub.callback(&x->pub);
+	/* The caller must have ended its transfers by now. libusb's do_close
+	 * drops any still in flight without calling back, NULLs their
+	 * dev_handle and logs an error while the device is still there; the
+	 * same here, so a host that leaves transfers behind is seen at once. */
+	int orphans = 0;
+	while (h->pending) {
+		struct xfer *x = h->pending;
+		h->pending = x->next;
+		x->next = NULL;
+		x->state = XFER_ORPHAN;
+		x->h = NULL;
+		x->pub.dev_handle = NULL;
+		orphans++;
 	}
+	h->gone = 1;
+	pthread_mutex_unlock(&c->mu);
+	if (orphans && shim_log_level() >= 1)
+		fprintf(stderr, "libusb: error [do_close] Device handle closed while transfer was still being processed, "
+				"but the device is still connected as far as we know (%s, %d transfers)\n",
+			h->dev->info.busid, orphans);
 	close(h->fd);
 	pthread_mutex_destroy(&h->wmu);
 	libusb_unref_device(h->dev);

@@ -185,6 +185,7 @@ SHIM_EXPORT int libusb_submit_transfer(struct libusb_transfer *t)
 		return LIBUSB_ERROR_NO_DEVICE;
 	}
 	x->h = h;
+	x->ctx = c;
 	x->dir_in = dir_in ? 1 : 0;
 	x->asked = len;
 	x->timed_out = 0;
@@ -226,10 +227,12 @@ SHIM_EXPORT int libusb_submit_transfer(struct libusb_transfer *t)
 SHIM_EXPORT int libusb_cancel_transfer(struct libusb_transfer *t)
 {
 	struct xfer *x = XFER(t);
-	struct libusb_context *c;
-	if (!x->h)
+	/* The context, not the handle: the handle of a finished transfer may
+	 * be closed and freed by now (libusb reaches the context through its
+	 * own reference on the device for the same reason). */
+	struct libusb_context *c = x->ctx;
+	if (!c)
 		return LIBUSB_ERROR_NOT_FOUND;
-	c = x->h->dev->ctx;
 	pthread_mutex_lock(&c->mu);
 	if (x->state != XFER_INFLIGHT) {
 		pthread_mutex_unlock(&c->mu);

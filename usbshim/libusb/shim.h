@@ -53,11 +53,15 @@ struct libusb_device_handle {
 	int zombie_next;
 };
 
-enum xfer_state { XFER_IDLE, XFER_INFLIGHT, XFER_CANCELLING };
+/* XFER_ORPHAN: its handle was closed while it was in flight. libusb's
+ * do_close drops such a transfer from its lists without a callback and
+ * NULLs its dev_handle; it stays unusable (core.c libusb_close). */
+enum xfer_state { XFER_IDLE, XFER_INFLIGHT, XFER_CANCELLING, XFER_ORPHAN };
 
 struct xfer {
 	struct xfer *next;
-	struct libusb_device_handle *h;
+	struct libusb_device_handle *h; /* since the last submit; NULL once that handle closed */
+	struct libusb_context *ctx;     /* outlives the handle, as libusb's ref on the device does */
 	enum xfer_state state;
 	uint32_t seq, unlink_seq;
 	int dir_in, timed_out;
@@ -72,6 +76,7 @@ struct xfer {
 struct libusb_context *shim_ctx(struct libusb_context *ctx);
 void shim_wake(struct libusb_context *ctx);
 void shim_handle_gone(struct libusb_device_handle *h, struct xfer **done);
+int shim_log_level(void);
 int shim_timespec_before(const struct timespec *a, const struct timespec *b);
 
 #endif
