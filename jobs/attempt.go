@@ -48,6 +48,7 @@ type Attempt struct {
 	Recipe         string    `json:"recipe"`
 	RecipeSHA256   string    `json:"recipe_sha256,omitempty"`
 	FirmwareSHA256 string    `json:"firmware_sha256,omitempty"`
+	Images         []Image   `json:"images,omitempty"`    // a multi-image recipe's, instead of firmware_sha256
 	UnitUID        string    `json:"unit_uid,omitempty"`  // lowercase hex, see NormalizeUID
 	DeviceID       string    `json:"device_id,omitempty"` // as the read-id step reports it
 	Started        time.Time `json:"started"`
@@ -115,6 +116,17 @@ func droppedLines(n int) string {
 	return fmt.Sprintf("%d more log lines not recorded (a step keeps %d)", n, MaxStepLogLines-1)
 }
 
+// Image names one image a multi-image recipe programs and its sha256 pin.
+// Records written before multi-image recipes have none (FirmwareSHA256
+// alone).
+type Image struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+}
+
+// maxImages bounds an attempt's images as recipes bound their entries.
+const maxImages = 16
+
 // Serial is a unit serial number reserved for an attempt. State is
 // "committed" when the attempt passed (the number is the unit's for good),
 // "burned" when it did not pass but the number may have reached the board
@@ -159,6 +171,17 @@ func (a *Attempt) validate() error {
 	} {
 		if f.v != "" && !isSHA256Hex(f.v) {
 			return fmt.Errorf("jobs: attempt field %s %q is not 64 hex digits", f.name, f.v)
+		}
+	}
+	if len(a.Images) > maxImages {
+		return fmt.Errorf("jobs: attempt field images has %d entries (at most %d)", len(a.Images), maxImages)
+	}
+	for i, im := range a.Images {
+		if strings.TrimSpace(im.Name) == "" || len(im.Name) > maxNameLen {
+			return fmt.Errorf("jobs: attempt field images[%d].name %q is empty or longer than %d bytes", i, im.Name, maxNameLen)
+		}
+		if !isSHA256Hex(im.SHA256) {
+			return fmt.Errorf("jobs: attempt field images[%d].sha256 %q is not 64 hex digits", i, im.SHA256)
 		}
 	}
 	if a.UnitUID != "" {

@@ -2,9 +2,11 @@ package jobs
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -17,12 +19,13 @@ func TestAttemptJSONMatchesMarshal(t *testing.T) {
 	full.Ended = full.Started.Add(3 * time.Second)
 	full.Result, full.FailedStep, full.Error = Fail, "verify", "verify failed at 0x08004000"
 	full.Serials = []Serial{{"sn", 7, SerialReleased}, {"mac", 1 << 40, SerialCommitted}}
+	full.Images = []Image{{"boot", sha('c')}, {"app \"<x>\"", sha('d')}}
 	full.Steps[2].Error, full.Steps[2].Tries, full.Steps[2].Bytes = "retry <1> & \"2\"\n", 3, 4096
 	full.Steps[0].Log[0].Level = slog.LevelWarn + 2
 
 	// Every field set, so a field added to the structs without a line in
 	// appendAttemptJSON makes this test fail.
-	for _, v := range []any{*full, full.Steps[2], full.Steps[0].Log[0], full.Serials[0]} {
+	for _, v := range []any{*full, full.Steps[2], full.Steps[0].Log[0], full.Serials[0], full.Images[0]} {
 		rv := reflect.ValueOf(v)
 		for i := 0; i < rv.NumField(); i++ {
 			if rv.Field(i).IsZero() {
@@ -126,4 +129,42 @@ func FuzzAttemptJSON(f *testing.F) {
 			t.Fatalf("appendAttemptJSON:\n%s\nwant\n%s", got, want)
 		}
 	})
+}
+
+// TestImagesRecord: a multi-image attempt keeps one sha256 per image
+// through the store, and a record written before images existed (plain
+// JSON with firmware_sha256 alone) still reads as it was.
+func TestImagesRecord(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	a := &Attempt{Recipe: "weact-h750", Images: []Image{{"boot", sha('1')}, {"app", sha('2')}}, Started: time.Unix(100, 0).UTC()}
+	if err := s.Begin(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	a.Result, a.Ended = Pass, a.Started.Add(time.Second)
+	if err := s.Finish(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Images, a.Images) || got.FirmwareSHA256 != "" {
+		t.Errorf("images read back %+v (firmware %q), want %+v", got.Images, got.FirmwareSHA256, a.Images)
+	}
+	old := `{"id":"0000000000000007","recipe":"r","firmware_sha256":"` + sha('b') + `","started":"2025-01-01T00:00:00Z","result":"pass"}`
+	o, err := decodeAttempt(7, []byte(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.FirmwareSHA256 != sha('b') || o.Images != nil {
+		t.Errorf("old record decoded as firmware %q images %v", o.FirmwareSHA256, o.Images)
+	}
+	var text bytes.Buffer
+	if err := WriteUnit(&text, "x", []*Attempt{got}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "images boot="+sha('1')[:12]+" app="+sha('2')[:12]) {
+		t.Errorf("unit text does not list the images:\n%s", text.String())
+	}
 }

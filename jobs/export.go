@@ -36,7 +36,7 @@ func ParseFormat(s string) (Format, error) {
 // CSVHeader names the CSV columns, in order.
 var CSVHeader = []string{"id", "started", "ended", "duration_ms", "station", "slot",
 	"probe_serial", "recipe", "recipe_sha256", "firmware_sha256", "unit_uid", "device_id",
-	"result", "failed_step", "error", "serials", "steps"}
+	"result", "failed_step", "error", "serials", "steps", "images"}
 
 // Export writes the attempts f selects to w and returns how many it wrote.
 func (s *Store) Export(ctx context.Context, w io.Writer, format Format, f Filter) (int, error) {
@@ -85,7 +85,7 @@ func csvRow(a *Attempt) []string {
 	row := []string{a.ID.String(), a.Started.UTC().Format(time.RFC3339Nano), ended, dur,
 		a.Station, a.Slot, a.ProbeSerial, a.Recipe, a.RecipeSHA256, a.FirmwareSHA256,
 		a.UnitUID, a.DeviceID, string(a.Result), a.FailedStep, a.Error,
-		serialsSummary(a.Serials), stepsSummary(a.Steps)}
+		serialsSummary(a.Serials), stepsSummary(a.Steps), imagesSummary(a.Images, func(s string) string { return s })}
 	// Columns 0-3 are ids, times and numbers this package writes; the rest
 	// come from recipes, station.toml and devices.
 	for i := 4; i < len(row); i++ {

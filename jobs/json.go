@@ -30,6 +30,20 @@ func appendAttemptJSON(b []byte, a *Attempt) ([]byte, bool) {
 	b = appendJSONString(b, a.Recipe)
 	b = appendOptString(b, `,"recipe_sha256":`, a.RecipeSHA256)
 	b = appendOptString(b, `,"firmware_sha256":`, a.FirmwareSHA256)
+	if len(a.Images) > 0 {
+		b = append(b, `,"images":[`...)
+		for i, im := range a.Images {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"name":`...)
+			b = appendJSONString(b, im.Name)
+			b = append(b, `,"sha256":`...)
+			b = appendJSONString(b, im.SHA256)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	b = appendOptString(b, `,"unit_uid":`, a.UnitUID)
 	b = appendOptString(b, `,"device_id":`, a.DeviceID)
 	b = append(b, `,"started":`...)

@@ -126,6 +126,9 @@ func TestWriteRejectsBadInput(t *testing.T) {
 		{"bad recipe sha", Attempt{Recipe: "r", RecipeSHA256: "abc"}, "recipe_sha256"},
 		{"bad firmware sha", Attempt{Recipe: "r", FirmwareSHA256: sha('g')}, "firmware_sha256"},
 		{"bad uid", Attempt{Recipe: "r", UnitUID: "12zz"}, `"z" at position 3`},
+		{"bad image sha", Attempt{Recipe: "r", Images: []Image{{"boot", sha('a')}, {"app", "12"}}}, "images[1].sha256"},
+		{"unnamed image", Attempt{Recipe: "r", Images: []Image{{"", sha('a')}}}, "images[0].name"},
+		{"too many images", Attempt{Recipe: "r", Images: make([]Image, maxImages+1)}, "images has 17 entries"},
 		{"long slot", Attempt{Recipe: "r", Slot: long}, "field slot"},
 	}
 	for _, tt := range tests {

@@ -41,7 +41,11 @@ func WriteUnit(w io.Writer, uid string, attempts []*Attempt) error {
 		ew.printf("\nattempt %s  %s  %s  %s\n", a.ID, strings.ToUpper(string(a.Result)),
 			a.Started.UTC().Format(time.RFC3339), attemptDuration(a))
 		ew.printf("  station %s  slot %s  probe %s\n", dash(a.Station), dash(a.Slot), dash(a.ProbeSerial))
-		ew.printf("  recipe %s (sha256 %s)  firmware sha256 %s\n", a.Recipe, short(a.RecipeSHA256), short(a.FirmwareSHA256))
+		if len(a.Images) == 0 {
+			ew.printf("  recipe %s (sha256 %s)  firmware sha256 %s\n", a.Recipe, short(a.RecipeSHA256), short(a.FirmwareSHA256))
+		} else {
+			ew.printf("  recipe %s (sha256 %s)  images %s\n", a.Recipe, short(a.RecipeSHA256), imagesSummary(a.Images, short))
+		}
 		if a.DeviceID != "" {
 			ew.printf("  device id %s\n", a.DeviceID)
 		}
@@ -116,4 +120,14 @@ func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
+}
+
+// imagesSummary lists a multi-image attempt's images: "boot=1a2b… app=3c4d…"
+// with each sha256 as sum renders it.
+func imagesSummary(images []Image, sum func(string) string) string {
+	parts := make([]string, len(images))
+	for i, im := range images {
+		parts[i] = im.Name + "=" + sum(im.SHA256)
+	}
+	return strings.Join(parts, " ")
 }

@@ -36,7 +36,11 @@ func (st *attemptState) do(ctx context.Context, s Step, progress targets.Progres
 	case ActErase:
 		return int64(s.Size), sess.Erase(ctx, s.Address, s.Size, progress)
 	case ActProgram:
-		img := segments(rec)
+		f := rec.Image(s.Image)
+		img := segments(f)
+		if rec.MultiImage() {
+			targets.Logf(ctx, slog.LevelInfo, "image %q: %d bytes, sha256 %x", f.Name, f.Image.Size, f.SHA256)
+		}
 		if st.erased {
 			targets.Logf(ctx, slog.LevelInfo, "flash was erased by an earlier step: programming without erasing")
 		}
@@ -47,9 +51,10 @@ func (st *attemptState) do(ctx context.Context, s Step, progress targets.Progres
 			st.erased = false
 			return 0, err
 		}
-		return rec.Firmware.Image.Size, nil
+		return f.Image.Size, nil
 	case ActVerify:
-		return rec.Firmware.Image.Size, sess.Verify(ctx, segments(rec), progress)
+		f := rec.Image(s.Image)
+		return f.Image.Size, sess.Verify(ctx, segments(f), progress)
 	case ActWrite:
 		return st.write(ctx, s)
 	case ActLock:
@@ -68,9 +73,9 @@ func (st *attemptState) do(ctx context.Context, s Step, progress targets.Progres
 	return 0, fmt.Errorf("recipes: %s: unknown action", s.Label())
 }
 
-func segments(rec *Recipe) []targets.Segment {
-	segs := make([]targets.Segment, len(rec.Firmware.Image.Segments))
-	for i, s := range rec.Firmware.Image.Segments {
+func segments(f *Firmware) []targets.Segment {
+	segs := make([]targets.Segment, len(f.Image.Segments))
+	for i, s := range f.Image.Segments {
 		segs[i] = targets.Segment{Addr: s.Address, Data: s.Data}
 	}
 	return segs

@@ -23,7 +23,8 @@ func Bench(name string, v *facts.Variant, fwPath string, img *firmware.Image, st
 	d := &doc{file: name}
 	r := &Recipe{File: name, Name: name, Target: Target{Family: v.Family, Variant: v.Name, Facts: v}}
 	if img != nil {
-		r.Firmware = Firmware{Path: fwPath, SHA256: img.SHA256, Image: img}
+		r.Firmware = Firmware{Name: "firmware", At: "firmware", Path: fwPath, SHA256: img.SHA256, Image: img}
+		r.Images = []*Firmware{&r.Firmware}
 		if img.Family != nil && v.UF2Family != 0 && *img.Family != v.UF2Family {
 			d.addf("firmware", "%s is a UF2 for family 0x%08X; %s takes family 0x%08X", fwPath, *img.Family, v.Part, v.UF2Family)
 		}

@@ -16,7 +16,6 @@ type doc struct {
 	file     string
 	pos      map[string]tomlpos.Position
 	problems Problems
-	pinned   bool // firmware.sha256 was present and well-formed
 }
 
 func (d *doc) addf(path string, format string, args ...any) {

@@ -61,9 +61,7 @@ func Parse(file string, data []byte) (*Recipe, error) {
 	parseSteps(top, r)
 	top.done("name", "description", "target", "firmware", "serial", "step")
 	checkOrder(d, r)
-	if r.Firmware.Path != "" {
-		loadFirmware(d, r)
-	}
+	loadImages(d, r)
 	if r.Target.Facts != nil {
 		checkPlacement(d, r)
 	}
@@ -102,30 +100,46 @@ func parseTarget(top *table, r *Recipe) {
 }
 
 func parseFirmware(top *table, r *Recipe) {
+	if top.has("image") {
+		if top.has("firmware") {
+			top.get("firmware")
+			top.d.addf("firmware", "a recipe takes either one [firmware] or [[image]] entries, not both")
+			return
+		}
+		parseImages(top, r)
+		return
+	}
 	t, ok := top.subtable("firmware")
 	if !ok {
 		if !top.has("firmware") {
-			top.d.addf("firmware", "is required: [firmware] with path and sha256")
+			top.d.addf("firmware", "is required: [firmware] with path and sha256 (or [[image]] entries, each with a name)")
 		}
 		return
 	}
-	defer t.done("path", "format", "base", "sha256")
+	r.Firmware.Name, r.Firmware.At = "firmware", "firmware"
+	parseImageTable(t, r, &r.Firmware)
+	t.done("path", "format", "base", "sha256")
+	r.Images = []*Firmware{&r.Firmware}
+}
+
+// parseImageTable reads path, format, base and the sha256 pin of one image.
+func parseImageTable(t *table, r *Recipe, f *Firmware) {
 	path := t.str("path", true)
 	if path != "" {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(filepath.Dir(r.File), path)
 		}
-		r.Firmware.Path = path
+		f.Path = path
 	}
-	if f := t.str("format", false); f != "" {
-		format, err := firmware.ParseFormat(f)
+	if s := t.str("format", false); s != "" {
+		format, err := firmware.ParseFormat(s)
 		if err != nil {
-			t.d.addf("firmware.format", "%q is not a format: want bin, hex, elf or uf2", f)
+			t.d.addf(t.key("format"), "%q is not a format: want bin, hex, elf or uf2", s)
 		}
-		r.Firmware.Format = format
+		f.Format = format
 	}
 	if b, ok := t.address("base"); ok {
-		r.Firmware.Base = &b
+		f.Base = &b
 	}
 	pin := t.str("sha256", true)
 	if pin == "" {
@@ -133,11 +147,11 @@ func parseFirmware(top *table, r *Recipe) {
 	}
 	sum, err := hex.DecodeString(pin)
 	if err != nil || len(sum) != 32 {
-		t.d.addf("firmware.sha256", "must be 64 hex digits (as `flashstation image info` prints it)")
+		t.d.addf(t.key("sha256"), "must be 64 hex digits (as `flashstation image info` prints it)")
 		return
 	}
-	copy(r.Firmware.SHA256[:], sum)
-	t.d.pinned = true
+	copy(f.SHA256[:], sum)
+	f.pinned = true
 }
 
 func parseSerial(top *table, r *Recipe) {

@@ -42,9 +42,15 @@ type Recipe struct {
 	Description string
 	SHA256      [32]byte // of the recipe file's bytes
 	Target      Target
-	Firmware    Firmware
-	Serial      *Serial // nil: no per-unit serial numbers
-	Steps       []Step
+	// Firmware is the one image of a recipe written with [firmware] (its
+	// Name is "firmware"); zero when the recipe lists [[image]] entries.
+	Firmware Firmware
+	// Images lists every image the recipe programs, in file order: the
+	// [[image]] entries, or &Firmware alone. Program and verify steps name
+	// one (Step.Image).
+	Images []*Firmware
+	Serial *Serial // nil: no per-unit serial numbers
+	Steps  []Step
 }
 
 // Target names the chip the recipe is for.
@@ -54,8 +60,13 @@ type Target struct {
 	Facts   *facts.Variant
 }
 
-// Firmware is the image the recipe programs.
+// Firmware is one image the recipe programs.
 type Firmware struct {
+	// Name is what steps call the image: an [[image]] entry's name, or
+	// "firmware" for a [firmware] table.
+	Name string
+	// At is the key path of its table ("firmware", "image[1]") for messages.
+	At     string
 	Path   string // resolved against the recipe's folder
 	Format firmware.Format
 	Base   *uint32
@@ -63,7 +74,25 @@ type Firmware struct {
 	// image info` prints it (the same for every file format).
 	SHA256 [32]byte
 	Image  *firmware.Image
+	pinned bool // sha256 was present and well-formed
 }
+
+// Image finds an image by the name a step gives ("" when the recipe has
+// exactly one image).
+func (r *Recipe) Image(name string) *Firmware {
+	if name == "" && len(r.Images) == 1 {
+		return r.Images[0]
+	}
+	for _, f := range r.Images {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// MultiImage reports whether the recipe lists [[image]] entries.
+func (r *Recipe) MultiImage() bool { return len(r.Images) > 0 && r.Images[0] != &r.Firmware }
 
 // Serial describes per-unit serial numbers.
 type Serial struct {
@@ -101,6 +130,9 @@ type Step struct {
 	UseSerial bool
 	// reset: stop at the reset vector instead of running the firmware.
 	Halt bool
+	// program and verify: the name of the image (an [[image]] entry's
+	// name); "" in a recipe with one image.
+	Image string
 }
 
 // Label names the step in messages: "step 3 (verify)".

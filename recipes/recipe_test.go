@@ -189,6 +189,8 @@ action = "mass-erase"
 
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(goodF1))
+	f.Add([]byte(twoImages))
+	f.Add([]byte("[[image]]\nname = \"a\"\n[[image]]\nname = \"a\"\n[firmware]\n[[step]]\naction = \"program\"\nimage = \"b\"\n"))
 	f.Add([]byte("[[step]]\naction = \"x\"\n[[step]]\n"))
 	f.Add([]byte("a = \"\"\"\n[x]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

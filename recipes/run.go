@@ -97,11 +97,11 @@ func (r *Run) Execute(ctx context.Context) (*jobs.Attempt, error) {
 	now := r.now
 	a := &jobs.Attempt{
 		Station: r.Station, Slot: r.Slot, ProbeSerial: r.ProbeSerial,
-		Recipe:         r.Recipe.Name,
-		RecipeSHA256:   fmt.Sprintf("%x", r.Recipe.SHA256),
-		FirmwareSHA256: fmt.Sprintf("%x", r.Recipe.Firmware.SHA256),
-		Started:        now(),
+		Recipe:       r.Recipe.Name,
+		RecipeSHA256: fmt.Sprintf("%x", r.Recipe.SHA256),
+		Started:      now(),
 	}
+	a.FirmwareSHA256, a.Images = r.Recipe.ImageSums()
 	if r.Store != nil {
 		if err := r.Store.Begin(ctx, a); err != nil {
 			return a, fmt.Errorf("recipes: record the attempt's start: %w", err)
@@ -204,6 +204,9 @@ type attemptState struct {
 func (st *attemptState) runStep(ctx context.Context, s Step) jobs.Step {
 	r := st.run
 	rec := jobs.Step{Name: string(s.Action), Started: r.now()}
+	if s.Image != "" && r.Recipe.MultiImage() {
+		rec.Name += " " + s.Image // "program boot": which of the program steps
+	}
 	var err error
 	for try := 1; try <= s.Retries+1; try++ {
 		rec.Tries = try

@@ -2,7 +2,6 @@ package recipes
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +20,8 @@ var fieldsFor = map[Action][]string{
 	ActErase:     {"allow_erase", "address", "size"},
 	ActWrite:     {"address", "hex", "text", "serial"},
 	ActReset:     {"halt"},
+	ActProgram:   {"image"},
+	ActVerify:    {"image"},
 }
 
 var commonFields = []string{"action", "timeout", "retries", "optional"}
@@ -106,6 +107,9 @@ func parseStepFields(t *table, s *Step, allowed []string) {
 	if take("address") {
 		s.Address, _ = t.address("address")
 	}
+	if take("image") {
+		s.Image = t.str("image", false)
+	}
 	if take("size") {
 		n, _ := t.integer("size", 1, 1<<32-1)
 		s.Size = uint32(n)
@@ -157,6 +161,8 @@ func parseStepFields(t *table, s *Step, allowed []string) {
 // checkOrder refuses step orders that cannot work.
 func checkOrder(d *doc, r *Recipe) {
 	programmed, locked, readID := -1, -1, -1
+	programs := map[*Firmware]int{} // image -> the step that programs it
+	unnamedProgram := false
 	serialWrites := 0
 	for _, s := range r.Steps {
 		at := "step[" + strconv.Itoa(s.Index) + "]"
@@ -182,13 +188,31 @@ func checkOrder(d *doc, r *Recipe) {
 				d.addf(at+".action", "%s would erase what step %d programmed", s.Label(), programmed+1)
 			}
 		case ActProgram:
-			if programmed >= 0 {
-				d.addf(at+".action", "%s: the firmware is already programmed by step %d", s.Label(), programmed+1)
+			f, ok := stepImage(d, r, s)
+			if !ok {
+				// Which image it meant is unknown: later verifies are not judged.
+				unnamedProgram = true
+				break
 			}
-			programmed = s.Index
-		case ActVerify:
+			if p, done := programs[f]; done {
+				d.addf(at+".action", "%s: the %s is already programmed by step %d", s.Label(), imageWord(r, f), p+1)
+			} else {
+				programs[f] = s.Index
+			}
 			if programmed < 0 {
-				d.addf(at+".action", "%s comes before any program step: there is nothing to verify yet", s.Label())
+				programmed = s.Index
+			}
+		case ActVerify:
+			f, ok := stepImage(d, r, s)
+			if !ok {
+				break
+			}
+			if _, done := programs[f]; !done && !unnamedProgram {
+				if r.MultiImage() {
+					d.addf(at+".action", "%s comes before the step that programs image %q: there is nothing to verify yet", s.Label(), f.Name)
+				} else {
+					d.addf(at+".action", "%s comes before any program step: there is nothing to verify yet", s.Label())
+				}
 			}
 		case ActWrite:
 			if s.UseSerial {
@@ -213,37 +237,22 @@ func checkOrder(d *doc, r *Recipe) {
 	}
 }
 
-// loadFirmware loads the image and checks it against the pin. firmware.Load
-// refuses what is not a regular file and files or images beyond every target.
-func loadFirmware(d *doc, r *Recipe) {
-	if _, err := os.Stat(r.Firmware.Path); err != nil {
-		d.addf("firmware.path", "%s: %v", r.Firmware.Path, errors.Unwrap(err))
-		return
+// stepImage finds the image a program or verify step names. It reports
+// false, having said why when the recipe could tell, when there is none.
+func stepImage(d *doc, r *Recipe, s Step) (*Firmware, bool) {
+	if len(r.Images) == 0 {
+		return nil, false // no [firmware]: reported already
 	}
-	if r.Firmware.Base != nil {
-		if f := formatOf(r.Firmware.Path, r.Firmware.Format); f != firmware.FormatBin {
-			d.addf("firmware.base", "applies only to raw binaries; %s is %s, which carries its own addresses", r.Firmware.Path, f)
-			return
-		}
+	at := "step[" + strconv.Itoa(s.Index) + "]"
+	if f := r.Image(s.Image); f != nil {
+		return f, true
 	}
-	img, err := firmware.Load(r.Firmware.Path, firmware.Options{Base: r.Firmware.Base, Format: r.Firmware.Format})
-	if err != nil {
-		d.addf("firmware.path", "%v", err)
-		return
+	if s.Image == "" {
+		d.addf(at+".action", "%s: the recipe has %d images; say which with image = (one of %s)", s.Label(), len(r.Images), imageNames(r))
+	} else {
+		d.addf(at+".image", "%s: the recipe has no image named %q (its images: %s)", s.Label(), s.Image, imageNames(r))
 	}
-	if v := r.Target.Facts; v != nil && img.Family != nil && v.UF2Family != 0 && *img.Family != v.UF2Family {
-		d.addf("firmware.path", "%s is a UF2 for family 0x%08X; %s takes family 0x%08X", r.Firmware.Path, *img.Family, v.Part, v.UF2Family)
-		return
-	}
-	if !d.pinned {
-		return // the pin itself is missing or malformed: reported already
-	}
-	if img.SHA256 != r.Firmware.SHA256 {
-		d.addf("firmware.sha256", "the firmware's sha256 is %x, the recipe pins %x (check the file, then `flashstation image info %s`)",
-			img.SHA256, r.Firmware.SHA256, r.Firmware.Path)
-		return
-	}
-	r.Firmware.Image = img
+	return nil, false
 }
 
 // formatOf is f, or the format of the file at path as Load would detect it.
@@ -265,14 +274,32 @@ func formatOf(path string, f firmware.Format) firmware.Format {
 // and steps that erase or overwrite what an earlier write step wrote.
 func checkPlacement(d *doc, r *Recipe) {
 	v := r.Target.Facts
-	img := r.Firmware.Image
-	if img != nil {
-		for _, seg := range img.Segments {
+	for _, f := range r.Images {
+		if f.Image == nil {
+			continue
+		}
+		for _, seg := range f.Image.Segments {
 			if _, ok := v.Programmable(seg.Address, uint64(len(seg.Data))); !ok {
-				d.addf("firmware.path", "the image has %d bytes at 0x%08X..0x%08X, outside %s flash 0x%08X..0x%08X",
-					len(seg.Data), seg.Address, uint64(seg.Address)+uint64(len(seg.Data))-1, v.Part, v.Flash.Base, v.Flash.End()-1)
+				d.addf(f.At+".path", "the %s has %d bytes at 0x%08X..0x%08X, outside %s flash 0x%08X..0x%08X",
+					strings.Replace(imageWord(r, f), "firmware", "image", 1), len(seg.Data), seg.Address, uint64(seg.Address)+uint64(len(seg.Data))-1,
+					v.Part, v.Flash.Base, v.Flash.End()-1)
+				break
 			}
 		}
+	}
+	// done lists the images programmed so far with the step that did it.
+	type programmedImage struct {
+		f    *Firmware
+		step int
+	}
+	var done []programmedImage
+	programmedOver := func(addr uint32, n uint64) (programmedImage, bool) {
+		for _, p := range done {
+			if overlapsImage(p.f.Image, addr, n) {
+				return p, true
+			}
+		}
+		return programmedImage{}, false
 	}
 	type span struct {
 		lo, hi uint64
@@ -287,7 +314,7 @@ func checkPlacement(d *doc, r *Recipe) {
 		}
 		return span{}, false
 	}
-	programmed, erased := -1, false
+	erased := false
 	for _, s := range r.Steps {
 		at := "step[" + strconv.Itoa(s.Index) + "]"
 		switch s.Action {
@@ -297,23 +324,24 @@ func checkPlacement(d *doc, r *Recipe) {
 			}
 			erased = erased || !s.IfLocked
 		case ActProgram:
-			programmed = s.Index
-			if img == nil || erased {
-				break
+			f := r.Image(s.Image)
+			if f == nil || f.Image == nil {
+				break // reported already
 			}
-			// Program erases every erase unit the image touches.
-			for _, seg := range img.Segments {
-				secs, err := v.SectorsCovering(seg.Address, uint64(len(seg.Data)))
-				if err != nil || len(secs) == 0 {
-					continue
-				}
-				lo, last := uint64(secs[0].Addr), secs[len(secs)-1]
-				if w, ok := clobbers(lo, uint64(last.Addr)+uint64(last.Size)); ok {
-					d.addf(at+".action", "%s erases the pages 0x%08X..0x%08X before programming, losing what step %d wrote: write after program",
-						s.Label(), lo, uint64(last.Addr)+uint64(last.Size)-1, w.step+1)
-					break
-				}
+			if !erased {
+				checkProgramErase(d, v, s, f, func(lo, hi uint64) string {
+					if w, ok := clobbers(lo, hi); ok {
+						return fmt.Sprintf("what step %d wrote: write after program", w.step+1)
+					}
+					if lo < hi && hi-lo <= 1<<32 {
+						if p, ok := programmedOver(uint32(lo), hi-lo); ok && p.f != f {
+							return fmt.Sprintf("the %s step %d programmed: keep images in separate erase units, or erase everything before both", imageWord(r, p.f), p.step+1)
+						}
+					}
+					return ""
+				})
 			}
+			done = append(done, programmedImage{f, s.Index})
 		case ActErase:
 			if isWholeExtra(v, s.Address, s.Size) {
 				break
@@ -328,8 +356,10 @@ func checkPlacement(d *doc, r *Recipe) {
 				d.addf(at+".address", "%s: 0x%08X+0x%X is not whole erase units; the units covering it are 0x%08X..0x%08X",
 					s.Label(), s.Address, s.Size, secs[0].Addr, uint64(last.Addr)+uint64(last.Size)-1)
 				continue
-			case programmed >= 0 && img != nil && overlapsImage(img, s.Address, uint64(s.Size)):
-				d.addf(at+".address", "%s would erase part of the image step %d programmed", s.Label(), programmed+1)
+			}
+			if p, ok := programmedOver(s.Address, uint64(s.Size)); ok {
+				d.addf(at+".address", "%s would erase part of the %s step %d programmed", s.Label(),
+					strings.Replace(imageWord(r, p.f), "firmware", "image", 1), p.step+1)
 			}
 			if w, ok := clobbers(uint64(s.Address), uint64(s.Address)+uint64(s.Size)); ok {
 				d.addf(at+".address", "%s erases what step %d wrote", s.Label(), w.step+1)
@@ -349,8 +379,9 @@ func checkPlacement(d *doc, r *Recipe) {
 				d.addf(at+".address", "%s writes 0x%08X..0x%08X, outside what %s can program", s.Label(), addr, uint64(addr)+n-1, v.Part)
 				continue
 			}
-			if img != nil && overlapsImage(img, addr, n) {
-				d.addf(at+".address", "%s writes over bytes of the image at 0x%08X: flash must be erased there", s.Label(), addr)
+			if f := imageAt(r, addr, n); f != nil {
+				d.addf(at+".address", "%s writes over bytes of the %s at 0x%08X: flash must be erased there", s.Label(),
+					strings.Replace(imageWord(r, f), "firmware", "image", 1), addr)
 			} else if w, ok := clobbers(uint64(addr), uint64(addr)+n); ok {
 				d.addf(at+".address", "%s writes over bytes step %d wrote: flash must be erased there", s.Label(), w.step+1)
 			}
@@ -368,6 +399,34 @@ func isWholeExtra(v *facts.Variant, addr, size uint32) bool {
 		}
 	}
 	return false
+}
+
+// checkProgramErase reports when the erase units program s erases before
+// writing image f hold bytes an earlier step put there (lost names them).
+func checkProgramErase(d *doc, v *facts.Variant, s Step, f *Firmware, lost func(lo, hi uint64) string) {
+	at := "step[" + strconv.Itoa(s.Index) + "]"
+	for _, seg := range f.Image.Segments {
+		secs, err := v.SectorsCovering(seg.Address, uint64(len(seg.Data)))
+		if err != nil || len(secs) == 0 {
+			continue
+		}
+		lo, last := uint64(secs[0].Addr), secs[len(secs)-1]
+		hi := uint64(last.Addr) + uint64(last.Size)
+		if what := lost(lo, hi); what != "" {
+			d.addf(at+".action", "%s erases the pages 0x%08X..0x%08X before programming, losing %s", s.Label(), lo, hi-1, what)
+			return
+		}
+	}
+}
+
+// imageAt finds an image with bytes in [addr, addr+n).
+func imageAt(r *Recipe, addr uint32, n uint64) *Firmware {
+	for _, f := range r.Images {
+		if f.Image != nil && overlapsImage(f.Image, addr, n) {
+			return f
+		}
+	}
+	return nil
 }
 
 func overlapsImage(img *firmware.Image, addr uint32, n uint64) bool {

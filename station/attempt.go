@@ -277,8 +277,8 @@ func (r *recorder) abandon(ctx context.Context, serial string, cause error) *job
 	a := r.last
 	if !r.begun {
 		a = &jobs.Attempt{Station: w.st.opts.Name, Slot: w.cfg.Name, ProbeSerial: serial, Recipe: w.cfg.Recipe.Name,
-			RecipeSHA256: fmt.Sprintf("%x", w.cfg.Recipe.SHA256), FirmwareSHA256: fmt.Sprintf("%x", w.cfg.Recipe.Firmware.SHA256),
-			Started: w.st.opts.Now()}
+			RecipeSHA256: fmt.Sprintf("%x", w.cfg.Recipe.SHA256), Started: w.st.opts.Now()}
+		a.FirmwareSHA256, a.Images = w.cfg.Recipe.ImageSums()
 		if err := r.inner.Begin(context.WithoutCancel(ctx), a); err != nil {
 			w.st.log.Error("station: cannot record the attempt", "slot", w.cfg.Name, "err", err)
 			a.Result, a.Error = jobs.Error, cause.Error()

@@ -121,9 +121,16 @@ func printAttempt(w io.Writer, a *jobs.Attempt, r *recipes.Recipe) {
 	if a.DeviceID != "" {
 		fmt.Fprintf(w, "chip     %s (device id %s)\n", r.Target.Facts.Part, a.DeviceID)
 	}
-	if r.Firmware.Image != nil {
+	switch {
+	case len(a.Images) > 0:
+		var parts []string
+		for _, im := range a.Images {
+			parts = append(parts, im.Name+" "+im.SHA256[:min(12, len(im.SHA256))]+"…")
+		}
+		fmt.Fprintf(w, "recipe   %s (images %s)\n", r.Name, strings.Join(parts, ", "))
+	case r.Firmware.Image != nil && len(a.FirmwareSHA256) >= 12:
 		fmt.Fprintf(w, "recipe   %s (firmware %s…)\n", r.Name, a.FirmwareSHA256[:12])
-	} else {
+	default:
 		fmt.Fprintf(w, "recipe   %s (no firmware)\n", r.Name)
 	}
 	fmt.Fprintf(w, "attempt  %s\n", a.ID)

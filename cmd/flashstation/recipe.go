@@ -24,8 +24,16 @@ type recipeReport struct {
 	Name     string          `json:"name,omitempty"`
 	Target   string          `json:"target,omitempty"`
 	Firmware string          `json:"firmware_sha256,omitempty"`
+	Images   []imageReport   `json:"images,omitempty"`
 	Steps    []string        `json:"steps,omitempty"`
 	Problems []problemReport `json:"problems"`
+}
+
+// imageReport is one [[image]] entry of a multi-image recipe.
+type imageReport struct {
+	Name     string   `json:"name"`
+	SHA256   string   `json:"sha256"`
+	Segments []string `json:"segments"` // "0x08000000+0x5000"
 }
 
 type problemReport struct {
@@ -98,7 +106,17 @@ func checkRecipe(file string) recipeReport {
 	rep.OK = true
 	rep.Name = r.Name
 	rep.Target = r.Target.Facts.Part
-	rep.Firmware = hex.EncodeToString(r.Firmware.SHA256[:])
+	rep.Firmware, _ = r.ImageSums()
+	if r.MultiImage() {
+		rep.Firmware = ""
+		for _, f := range r.Images {
+			ir := imageReport{Name: f.Name, SHA256: hex.EncodeToString(f.SHA256[:]), Segments: []string{}}
+			for _, s := range f.Image.Segments {
+				ir.Segments = append(ir.Segments, fmt.Sprintf("0x%08X+0x%X", s.Address, len(s.Data)))
+			}
+			rep.Images = append(rep.Images, ir)
+		}
+	}
 	for _, s := range r.Steps {
 		rep.Steps = append(rep.Steps, string(s.Action))
 	}
