@@ -1,5 +1,18 @@
-// Package w25q models a Winbond W25Q16JV 16 Mbit (2 MiB) serial NOR flash at
-// the SPI command level, as the RP2040's SSI (or a bootrom routine) drives it.
+// Package w25q models Winbond W25Q..JV serial NOR flash: the W25Q16JV 16 Mbit
+// (2 MiB) on the RP2040 boards, driven at the SPI byte level by the SSI or a
+// bootrom routine, and the W25Q64JV 64 Mbit (8 MiB) behind the STM32H7's
+// QUADSPI, driven with framed commands (Exec: instruction, address,
+// alternate bytes, dummy clocks and data, each on 1, 2 or 4 lines).
+//
+// Beyond the list below (from the W25Q16JV sheet), both parts model, from
+// the W25Q64JV datasheet rev. I: status registers 2 and 3 (35h/15h read,
+// 01h/31h/11h write, non-volatile after 06h with tW busy, volatile and
+// immediate after 50h; SRL locks them), QE gating the quad commands (6Bh,
+// EBh, 32h), block protection by BP2:0/TB/SEC/CMP, power-down B9h and
+// release ABh (with the device ID), enable-reset/reset 66h/99h, SFDP 5Ah
+// (JESD216 header and basic flash parameter table), the dual and quad
+// reads 3Bh/6Bh/BBh/EBh, quad page program 32h, and each part's JEDEC ID,
+// device ID and typical times (Part).
 //
 // Modeled from the W25Q16JV datasheet (Winbond, rev. F/G):
 //   - §7.1 Status Register 1: BUSY (S0), WEL (S1);
