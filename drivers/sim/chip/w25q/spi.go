@@ -9,36 +9,36 @@ import (
 // Command opcodes (datasheet §8.1, standard SPI instructions; the dual and
 // quad ones are served by Exec, which knows the line widths).
 const (
-	CmdWriteEnable   = 0x06
-	CmdVolatileSRWE  = 0x50
-	CmdWriteDisable  = 0x04
-	CmdReadStatus1   = 0x05
-	CmdReadStatus2   = 0x35
-	CmdReadStatus3   = 0x15
-	CmdWriteStatus1  = 0x01 // SR1, optionally SR2 as a second byte
-	CmdWriteStatus2  = 0x31
-	CmdWriteStatus3  = 0x11
-	CmdReadData      = 0x03
-	CmdFastRead      = 0x0B
-	CmdFastReadDual  = 0x3B // 1-1-2
-	CmdFastReadQuad  = 0x6B // 1-1-4
-	CmdFastReadDIO   = 0xBB // 1-2-2
-	CmdFastReadQIO   = 0xEB // 1-4-4
-	CmdPageProgram   = 0x02
-	CmdQuadPageProg  = 0x32 // 1-1-4
-	CmdSectorErase   = 0x20
-	CmdBlock32Erase  = 0x52
-	CmdBlock64Erase  = 0xD8
-	CmdChipErase     = 0xC7
-	CmdChipErase2    = 0x60
-	CmdPowerDown     = 0xB9
-	CmdReleasePD     = 0xAB // also returns the device ID after 3 dummy bytes
-	CmdManufDevID    = 0x90
-	CmdUniqueID      = 0x4B
-	CmdJEDECID       = 0x9F
-	CmdReadSFDP      = 0x5A
-	CmdEnableReset   = 0x66
-	CmdReset         = 0x99
+	CmdWriteEnable  = 0x06
+	CmdVolatileSRWE = 0x50
+	CmdWriteDisable = 0x04
+	CmdReadStatus1  = 0x05
+	CmdReadStatus2  = 0x35
+	CmdReadStatus3  = 0x15
+	CmdWriteStatus1 = 0x01 // SR1, optionally SR2 as a second byte
+	CmdWriteStatus2 = 0x31
+	CmdWriteStatus3 = 0x11
+	CmdReadData     = 0x03
+	CmdFastRead     = 0x0B
+	CmdFastReadDual = 0x3B // 1-1-2
+	CmdFastReadQuad = 0x6B // 1-1-4
+	CmdFastReadDIO  = 0xBB // 1-2-2
+	CmdFastReadQIO  = 0xEB // 1-4-4
+	CmdPageProgram  = 0x02
+	CmdQuadPageProg = 0x32 // 1-1-4
+	CmdSectorErase  = 0x20
+	CmdBlock32Erase = 0x52
+	CmdBlock64Erase = 0xD8
+	CmdChipErase    = 0xC7
+	CmdChipErase2   = 0x60
+	CmdPowerDown    = 0xB9
+	CmdReleasePD    = 0xAB // also returns the device ID after 3 dummy bytes
+	CmdManufDevID   = 0x90
+	CmdUniqueID     = 0x4B
+	CmdJEDECID      = 0x9F
+	CmdReadSFDP     = 0x5A
+	CmdEnableReset  = 0x66
+	CmdReset        = 0x99
 )
 
 // Select drives /CS low: the next byte is an opcode.
