@@ -8,6 +8,7 @@ import (
 // Command IDs (ref_dap.txt, DAP.h).
 const (
 	cmdInfo              byte = 0x00
+	cmdHostStatus        byte = 0x01
 	cmdConnect           byte = 0x02
 	cmdDisconnect        byte = 0x03
 	cmdTransferConfigure byte = 0x04
@@ -30,7 +31,7 @@ const (
 )
 
 var cmdNames = map[byte]string{
-	cmdInfo: "DAP_Info", cmdConnect: "DAP_Connect", cmdDisconnect: "DAP_Disconnect",
+	cmdInfo: "DAP_Info", cmdHostStatus: "DAP_HostStatus", cmdConnect: "DAP_Connect", cmdDisconnect: "DAP_Disconnect",
 	cmdTransferConfigure: "DAP_TransferConfigure", cmdTransfer: "DAP_Transfer",
 	cmdTransferBlock: "DAP_TransferBlock", cmdWriteABORT: "DAP_WriteABORT",
 	cmdDelay: "DAP_Delay", cmdResetTarget: "DAP_ResetTarget", cmdSWJPins: "DAP_SWJ_Pins", cmdSWJClock: "DAP_SWJ_Clock",

@@ -3,15 +3,19 @@ package cmsisdap
 import (
 	"errors"
 	"fmt"
+
+	"github.com/flashstation/flashstation/drivers"
 )
 
 // Errors wrapped by this package's failures; test them with errors.Is.
 var (
 	// ErrNoTarget: the target did not drive an ACK (no board, no power,
-	// broken wiring).
-	ErrNoTarget = errors.New("no target answers: is a board seated in this slot and powered?")
-	// ErrWait: the target answered WAIT for all the configured retries.
-	ErrWait = errors.New("target kept answering WAIT (busy)")
+	// broken wiring). It is drivers.ErrNoTarget, so chip families test it
+	// without naming this driver.
+	ErrNoTarget = drivers.ErrNoTarget
+	// ErrWait: the target answered WAIT for all the configured retries
+	// (drivers.ErrWait).
+	ErrWait = drivers.ErrWait
 	// ErrFault: the target answered FAULT (bus error, absent AP, sticky
 	// error set).
 	ErrFault = errors.New("target answered FAULT")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/flashstation/flashstation/drivers"
 	"github.com/flashstation/flashstation/drivers/link"
@@ -37,7 +38,11 @@ type OpenInfo struct {
 	// WaitRetry and MatchRetry configure DAP_TransferConfigure; 0 means
 	// the defaults above.
 	WaitRetry, MatchRetry uint16
-	Logger                *slog.Logger
+	// CommandTimeout bounds each command's round trip (write and reply);
+	// 0 means DefaultCommandTimeout. A probe that misses it is hung: the
+	// error wraps link.ErrTimeout, a station fault.
+	CommandTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // Probe is an opened CMSIS-DAP probe. It is safe for use by several
@@ -96,6 +101,17 @@ func Open(ctx context.Context, l link.Link, info OpenInfo) (*Probe, error) {
 	}
 	if p.matchRetry == 0 {
 		p.matchRetry = DefaultMatchRetry
+	}
+	if info.CommandTimeout > 0 {
+		p.t.cmdTimeout = info.CommandTimeout
+	}
+	// Replies a previous user left unread would be taken for ours.
+	n, err := p.t.flush(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		p.log.Debug("cmsisdap: flushed stale replies at open", "count", n, "port", info.Port)
 	}
 	if err := p.queryInfo(ctx); err != nil {
 		return nil, err

@@ -103,10 +103,10 @@ func TestBlockV2SmallPackets(t *testing.T) {
 	}
 	err = p.BlockWrite(ctx, 0, 0x0C, src)
 	var te *TransferError
-	if !errors.As(err, &te) || !errors.Is(err, ErrWait) || te.Index != 15 {
+	if !errors.As(err, &te) || !errors.Is(err, drivers.ErrWait) || te.Index != 15 {
 		t.Fatalf("BlockWrite err = %v, want WAIT at word 15", err)
 	}
-	if want := "target kept answering WAIT (busy) for 100 retries"; !strings.Contains(err.Error(), want) {
+	if want := "target stays busy (WAIT) for 100 retries"; !strings.Contains(err.Error(), want) {
 		t.Errorf("WAIT text %q lacks %q", err, want)
 	}
 	if err := pb.Done(); err != nil {
@@ -123,11 +123,11 @@ func TestOpenRejects(t *testing.T) {
 		wantErr error
 	}{
 		{"not cmsis-dap", drivers.STLinkV2, "", nil},
-		{"no SWD", drivers.CMSISDAPv2, "> 00 f0\n< 00 01 02\n", ErrUnsupported},
-		{"unknown command", drivers.CMSISDAPv2, "> 00 f0\n< ff\n", ErrUnsupported},
-		{"wrong echo", drivers.CMSISDAPv2, "> 00 f0\n< 01 01 01\n", ErrBadReply},
-		{"short info", drivers.CMSISDAPv2, "> 00 f0\n< 00 05 01\n", ErrBadReply},
-		{"timeout", drivers.CMSISDAPv2, "> 00 f0\n< timeout\n", link.ErrTimeout},
+		{"no SWD", drivers.CMSISDAPv2, "< timeout\n> 00 f0\n< 00 01 02\n", ErrUnsupported},
+		{"unknown command", drivers.CMSISDAPv2, "< timeout\n> 00 f0\n< ff\n", ErrUnsupported},
+		{"wrong echo", drivers.CMSISDAPv2, "< timeout\n> 00 f0\n< 01 01 01\n", ErrBadReply},
+		{"short info", drivers.CMSISDAPv2, "< timeout\n> 00 f0\n< 00 05 01\n", ErrBadReply},
+		{"timeout", drivers.CMSISDAPv2, "< timeout\n> 00 f0\n< timeout\n", link.ErrTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

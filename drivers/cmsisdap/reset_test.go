@@ -12,10 +12,11 @@ import (
 )
 
 // openV2 opens a probe on an inline exchange list preceded by a minimal
-// v2 Open (64-byte packets, one buffer, firmware "1").
+// v2 Open (nothing stale to flush, 64-byte packets, one buffer,
+// firmware "1").
 func openV2(t *testing.T, script string) (*Probe, *link.Playback) {
 	t.Helper()
-	head := "> 00 f0\n< 00 01 01\n> 00 ff\n< 00 02 40 00\n> 00 fe\n< 00 01 01\n> 00 09\n< 00 02 31 00\n"
+	head := "< timeout\n> 00 f0\n< 00 01 01\n> 00 ff\n< 00 02 40 00\n> 00 fe\n< 00 01 01\n> 00 09\n< 00 02 31 00\n"
 	ex, err := link.ParseExchanges(strings.NewReader(head+script), t.Name())
 	if err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ func TestLateReplyIsDrainedNotMistaken(t *testing.T) {
 	}
 	// A reply echoing another command is refused, not used.
 	l.pending = append(l.pending, []byte{0x05, 0, 0})
-	tr.owed = 0
+	tr.owed = nil
 	if _, err := tr.recv(ctx, 0x06); !errors.Is(err, ErrBadReply) {
 		t.Errorf("foreign reply: %v", err)
 	}

@@ -55,6 +55,11 @@ type Probe struct {
 	away      int // scans left before an unplugged-by-fault probe returns
 	gen       int // enumeration generation: Links of an older one are dead
 	open      *simLink
+
+	// rmu guards the firmware's reply queue and hang state (link.go).
+	rmu     sync.Mutex
+	replies []reply
+	hung    bool
 }
 
 // Attach puts a probe on the bus, plugged in. Port paths are derived from
@@ -204,6 +209,9 @@ func (p *Probe) replugLocked() {
 	p.isPlugged = true
 	p.gen++
 	p.open = nil // a replugged device is a new device: old handles are dead
+	p.rmu.Lock()
+	p.replies, p.hung = nil, false
+	p.rmu.Unlock()
 	p.fw.Reset()
 }
 

@@ -21,8 +21,7 @@ type simLink struct {
 	out, in endpointTiming
 	// host is the host's modeled time: when its last transfer completed.
 	// The probe's clock runs ahead of it while the probe works.
-	host    time.Duration
-	replies []reply
+	host time.Duration
 	// realtime anchors: wall time and modeled time when the link opened.
 	wallStart  time.Time
 	modelStart time.Duration
@@ -31,6 +30,10 @@ type simLink struct {
 type reply struct {
 	data  []byte
 	ready time.Duration // probe time at which the firmware had the reply
+	// late: the reply leaves the probe at ready, later than the host may
+	// wait (fault.LinkLate); a read whose deadline ends first times out
+	// and leaves it queued.
+	late bool
 }
 
 var _ link.Link = (*simLink)(nil)
@@ -59,13 +62,26 @@ func (l *simLink) Write(ctx context.Context, pkt []byte) (int, error) {
 		p.power(false)
 	}
 	p.clock.AdvanceTo(arrived)
+	if p.faults.Fire(fault.Hang) {
+		p.setHung()
+	}
+	if p.isHung() {
+		// A wedged firmware: the packet lands in the endpoint buffer and
+		// nothing ever answers it.
+		return len(pkt), l.pace(ctx)
+	}
 	p.fw.Out(append([]byte(nil), pkt...))
 	for {
 		data, ok := p.fw.In()
 		if !ok {
 			break
 		}
-		l.replies = append(l.replies, reply{data: data, ready: p.clock.Now()})
+		r := reply{data: data, ready: p.clock.Now()}
+		if p.faults.Fire(fault.LinkLate) {
+			r.ready += fault.LateBy
+			r.late = true
+		}
+		p.queue(r)
 	}
 	return len(pkt), l.pace(ctx)
 }
@@ -77,14 +93,33 @@ func (l *simLink) Read(ctx context.Context, buf []byte) (int, error) {
 		return 0, err
 	}
 	p := l.p
-	if len(l.replies) == 0 || p.faults.Fire(fault.LinkTimeout) {
-		if len(l.replies) > 0 {
-			l.replies = l.replies[1:] // the reply is lost, as a timed-out transfer's data is
+	if !p.hasReply() {
+		if _, ok := ctx.Deadline(); !ok && p.isHung() {
+			// libusb has no timeout of its own here: a transfer to a
+			// wedged probe waits until its context ends (gousb
+			// endpoint.transfer with a deadline-free context). Other lost
+			// replies keep the 1 s a libusb caller typically sets.
+			<-ctx.Done()
+			return 0, fmt.Errorf("sim: read from %s: transfer cancelled: %w", p.serial, ctx.Err())
 		}
 		return 0, l.timeout(ctx)
 	}
-	r := l.replies[0]
-	l.replies = l.replies[1:]
+	if p.faults.Fire(fault.LinkTimeout) {
+		p.unqueue() // the reply is lost, as a timed-out transfer's data is
+		return 0, l.timeout(ctx)
+	}
+	if r := p.peek(); r.late {
+		wait := time.Duration(1<<63 - 1)
+		if dl, ok := ctx.Deadline(); ok {
+			wait = max(0, time.Until(dl))
+		}
+		if r.ready > l.host+wait {
+			// The reply leaves the probe after this read gave up; it
+			// stays queued for the next read, as a real probe keeps it.
+			return 0, l.timeout(ctx)
+		}
+	}
+	r := p.unqueue()
 	if p.faults.Fire(fault.LinkCorrupt) {
 		// A damaged packet fails its CRC; the host controller retries and
 		// then reports a transfer error — corrupted data never reaches the
@@ -105,7 +140,7 @@ func (l *simLink) Read(ctx context.Context, buf []byte) (int, error) {
 		if l.in.interrupt {
 			// A HID read stream (gousb ReadStream) hands out what fits
 			// and keeps the rest of the report for the next read.
-			l.replies = append([]reply{{data: r.data[n:], ready: r.ready}}, l.replies...)
+			p.requeue(reply{data: r.data[n:], ready: r.ready})
 			return n, l.pace(ctx)
 		}
 		return n, fmt.Errorf("sim: read from %s: reply of %d bytes overflows a %d-byte buffer", p.serial, len(r.data), len(buf))
@@ -116,11 +151,10 @@ func (l *simLink) Read(ctx context.Context, buf []byte) (int, error) {
 		// reply that fills whole packets leaves the transfer open, and the
 		// next reply's packets join it.
 		for n < len(buf) && len(r.data)%l.in.maxPacket == 0 {
-			if len(l.replies) == 0 {
+			if !p.hasReply() {
 				return n, l.timeout(ctx)
 			}
-			r = l.replies[0]
-			l.replies = l.replies[1:]
+			r = p.unqueue()
 			l.host = l.in.schedule(max(l.host, r.ready), len(r.data))
 			m := copy(buf[n:], r.data)
 			n += m
@@ -209,4 +243,61 @@ func (l *simLink) pace(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// The probe's reply queue lives in the probe, not in the Link: firmware
+// keeps a reply nobody read over a USB close and open and hands it to the
+// next reader (OpenOCD cmsis_dap_flush_read: "Some CMSIS-DAP adapters
+// keep buffered packets over USB close/open"). Only a replug (a firmware
+// reset) empties it.
+
+func (p *Probe) queue(r reply) {
+	p.rmu.Lock()
+	p.replies = append(p.replies, r)
+	p.rmu.Unlock()
+}
+
+func (p *Probe) requeue(r reply) {
+	p.rmu.Lock()
+	p.replies = append([]reply{r}, p.replies...)
+	p.rmu.Unlock()
+}
+
+func (p *Probe) hasReply() bool {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	return len(p.replies) > 0
+}
+
+func (p *Probe) peek() reply {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	return p.replies[0]
+}
+
+func (p *Probe) unqueue() reply {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	r := p.replies[0]
+	p.replies = p.replies[1:]
+	return r
+}
+
+func (p *Probe) setHung() {
+	p.rmu.Lock()
+	p.hung = true
+	p.rmu.Unlock()
+}
+
+func (p *Probe) isHung() bool {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	return p.hung
+}
+
+// Pending is how many replies the probe holds that no host has read.
+func (p *Probe) Pending() int {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	return len(p.replies)
 }

@@ -3,6 +3,8 @@ package stlink
 import (
 	"errors"
 	"fmt"
+
+	"github.com/flashstation/flashstation/drivers"
 )
 
 // Status is the first byte of a DEBUG (F2) reply (probes.md §2.4; OpenOCD
@@ -40,9 +42,12 @@ const (
 // there" from "something is there but refused" without knowing ST codes.
 var (
 	// ErrNoTarget: nothing answers on the SWD lines.
-	ErrNoTarget = errors.New("no target answers: is a board seated in this slot and powered?")
+	// It is drivers.ErrNoTarget, so chip families test it without naming
+	// this driver.
+	ErrNoTarget = drivers.ErrNoTarget
 	// ErrWait: the target kept answering WAIT after every retry.
-	ErrWait = errors.New("target stays busy (WAIT)")
+	// It is drivers.ErrWait.
+	ErrWait = drivers.ErrWait
 	// ErrFault: the target answered FAULT (bus error, protected or unmapped memory).
 	ErrFault = errors.New("target answered FAULT")
 	// ErrWire: garbled SWD traffic (parity, no valid ACK).

@@ -162,6 +162,11 @@ func (w *SWDWire) header(b uint8, inject bool) {
 // answer is one DP's ACK (and read data) for a request.
 func (w *SWDWire) answer(d *DP, r request, inject bool) (uint8, uint32) {
 	if inject && !exempt(r.ap, r.rnw, r.a) && w.faults != nil && !d.stickySet() {
+		// A deterministic WAIT (fault.Wait armed for N transfers): the
+		// AP or memory system is busy for exactly that many packets.
+		if w.faults.Fire(fault.Wait) {
+			return AckWait, 0
+		}
 		if w.storm == 0 && w.faults.Fire(fault.WaitStorm) {
 			w.storm = 1 + w.faults.Intn(128)
 		}

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Kind of fault.
@@ -20,11 +21,19 @@ const (
 	EraseFail               // a flash erase operation reports an error
 	Unplug                  // the probe disappears mid-operation
 	PowerLoss               // the target loses power
+	Wait                    // one SWD transfer answers WAIT (use Arm: "the next N transfers")
+	LinkLate                // a reply leaves the probe late (LateBy after it was ready)
+	Hang                    // the probe firmware stops answering until it is replugged
 	numKinds
 )
 
+// LateBy is how late a LinkLate reply arrives: longer than a host's
+// short drain reads (OpenOCD cmsis_dap_flush_read waits 10 ms a read),
+// shorter than a per-command deadline.
+const LateBy = 500 * time.Millisecond
+
 var kindNames = [...]string{"link-drop", "link-corrupt", "link-timeout", "wait-storm",
-	"no-ack", "parity", "program-fail", "erase-fail", "unplug", "power-loss"}
+	"no-ack", "parity", "program-fail", "erase-fail", "unplug", "power-loss", "wait", "link-late", "hang"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -44,6 +53,9 @@ type Injector struct {
 	// value (they read back erased). Chip models consult IsBadCell.
 	badCells map[uint32]bool
 	fired    [numKinds]int
+	// armedN[k] opportunities of kind k fire for certain before the rate
+	// is consulted again (Arm): deterministic faults for tests.
+	armedN [numKinds]int
 	// armed has bit k set while kind k has a rate above 0, so Fire on an
 	// unarmed kind (every SWD packet, every USB transfer) skips the lock.
 	armed atomic.Uint32
@@ -58,12 +70,36 @@ func New(seed uint64) *Injector {
 func (f *Injector) SetRate(k Kind, p float64) {
 	f.mu.Lock()
 	f.rate[k] = p
-	if p > 0 {
+	if p > 0 || f.armedN[k] > 0 {
 		f.armed.Or(1 << k)
 	} else {
 		f.armed.And(^uint32(1 << k))
 	}
 	f.mu.Unlock()
+}
+
+// Arm makes the next n opportunities of kind k fire, whatever the rate:
+// a deterministic fault ("the next 3 transfers answer WAIT") a test can
+// assert recovery from. Arm(k, 0) disarms.
+func (f *Injector) Arm(k Kind, n int) {
+	f.mu.Lock()
+	f.armedN[k] = max(n, 0)
+	if n > 0 || f.rate[k] > 0 {
+		f.armed.Or(1 << k)
+	} else {
+		f.armed.And(^uint32(1 << k))
+	}
+	f.mu.Unlock()
+}
+
+// Armed is how many armed opportunities of kind k are left.
+func (f *Injector) Armed(k Kind) int {
+	if f == nil {
+		return 0
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.armedN[k]
 }
 
 // AddBadCell marks a flash word address as not keeping its value.
@@ -80,6 +116,11 @@ func (f *Injector) Fire(k Kind) bool {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.armedN[k] > 0 {
+		f.armedN[k]--
+		f.fired[k]++
+		return true
+	}
 	if f.rate[k] <= 0 {
 		return false
 	}

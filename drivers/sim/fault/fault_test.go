@@ -45,3 +45,27 @@ func TestBadCellCoversWord(t *testing.T) {
 		t.Error("neighbour word bad")
 	}
 }
+
+func TestArmFiresExactlyN(t *testing.T) {
+	f := New(1)
+	f.Arm(Wait, 3)
+	n := 0
+	for range 10 {
+		if f.Fire(Wait) {
+			n++
+		}
+	}
+	if n != 3 || f.Fired(Wait) != 3 || f.Armed(Wait) != 0 {
+		t.Fatalf("armed 3: fired %d (count %d, left %d)", n, f.Fired(Wait), f.Armed(Wait))
+	}
+	f.Arm(Wait, 2)
+	f.Arm(Wait, 0)
+	if f.Fire(Wait) {
+		t.Fatal("Arm(k, 0) did not disarm")
+	}
+	f.SetRate(Wait, 0)
+	f.Arm(Hang, 1)
+	if !f.Fire(Hang) || f.Fire(Hang) {
+		t.Fatal("Arm(Hang, 1) should fire once, with no rate set")
+	}
+}
