@@ -61,3 +61,34 @@ func TestLateReplyIsDrainedNotMistaken(t *testing.T) {
 		t.Errorf("foreign reply: %v", err)
 	}
 }
+
+// hungLink takes every write and never answers: each read waits for its
+// context and reports the context's error, as a gousb transfer cancelled
+// on context expiry does (no link.ErrTimeout in it).
+type hungLink struct{}
+
+func (hungLink) Write(ctx context.Context, p []byte) (int, error) { return len(p), nil }
+func (hungLink) Read(ctx context.Context, p []byte) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+func (hungLink) Close() error { return nil }
+
+// The per-command deadline, not the caller's, ends a read from a hung
+// probe, and whatever the Link said, the error is link.ErrTimeout (a
+// station fault); the caller's own cancellation stays a cancellation.
+func TestCommandDeadlineIsTimeout(t *testing.T) {
+	tr := newTransport(hungLink{}, false)
+	tr.cmdTimeout = 20 * time.Millisecond
+	_, err := tr.exchange(t.Context(), []byte{0x00, 0xFF})
+	if !errors.Is(err, link.ErrTimeout) {
+		t.Fatalf("hung probe: %v, want link.ErrTimeout", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	tr = newTransport(hungLink{}, false)
+	_, err = tr.exchange(ctx, []byte{0x00, 0xFF})
+	if errors.Is(err, link.ErrTimeout) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller: %v, want context.Canceled and no timeout", err)
+	}
+}

@@ -61,18 +61,19 @@ func (t *Transfers) In(ctx context.Context, want int) (data []byte, done bool, e
 		return nil, false, err
 	}
 	p := l.p
-	for len(data) < want && len(l.replies) > 0 {
-		r := l.replies[0]
+	// The reply queue is the probe's (link.go): it outlives this import.
+	for len(data) < want && p.hasReply() {
 		if p.faults.Fire(fault.LinkCorrupt) {
-			l.replies = l.replies[1:]
+			p.unqueue()
 			return data, true, fmt.Errorf("sim: read from %s: USB transfer error (CRC, retries exhausted): %w", p.serial, link.ErrTimeout)
 		}
+		r := p.peek()
 		room := want - len(data)
 		if len(r.data) > room && !l.in.interrupt {
-			l.replies = l.replies[1:]
+			p.unqueue()
 			return data, true, fmt.Errorf("sim: read from %s: reply of %d bytes, transfer wants %d: %w", p.serial, len(r.data), room, ErrOverflow)
 		}
-		l.replies = l.replies[1:]
+		p.unqueue()
 		if l.in.interrupt {
 			l.host = max(l.host, l.in.schedule(r.ready, min(len(r.data), room)))
 		} else {
@@ -83,7 +84,7 @@ func (t *Transfers) In(ctx context.Context, want int) (data []byte, done bool, e
 		if n < len(r.data) {
 			// An interrupt endpoint hands out the rest of the report in the
 			// next transfer.
-			l.replies = append([]reply{{data: r.data[n:], ready: r.ready}}, l.replies...)
+			p.requeue(reply{data: r.data[n:], ready: r.ready})
 		}
 		if n%l.in.maxPacket != 0 || n == 0 {
 			return data, true, l.pace(ctx) // short packet
@@ -94,9 +95,7 @@ func (t *Transfers) In(ctx context.Context, want int) (data []byte, done bool, e
 
 // Pending reports whether the probe has reply data waiting.
 func (t *Transfers) Pending() bool {
-	t.l.mu.Lock()
-	defer t.l.mu.Unlock()
-	return len(t.l.replies) > 0
+	return t.l.p.hasReply()
 }
 
 // Alive reports whether the probe is still plugged in as the same device.
