@@ -83,7 +83,7 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 	if cfg.Refill <= 0 || cfg.Refill >= cfg.BlockSize {
 		cfg.Refill = cfg.BlockSize / 2
 	}
-	host, err := checkURL(cfg.URL)
+	host, err := CheckURL(cfg.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -93,9 +93,9 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 	return &Client{cfg: cfg, log: log, host: host}, nil
 }
 
-// checkURL accepts postgres:// and postgresql:// URLs without a password
+// CheckURL accepts postgres:// and postgresql:// URLs without a password
 // and returns HOST:PORT/DB for messages.
-func checkURL(raw string) (string, error) {
+func CheckURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("central: URL is not a URL: %v", errors.Unwrap(err))
@@ -324,6 +324,9 @@ func (c *Client) explain(err error) error {
 		switch pe.Code {
 		case "28P01", "28000":
 			return fmt.Errorf("central: PostgreSQL at %s refused the login (%s): check the user in url and the password in password_file / password_env", c.host, pe.Message)
+		case "57P01", "57P02", "57P03":
+			// admin_shutdown, crash_shutdown, cannot_connect_now (Appendix A)
+			return fmt.Errorf("central: PostgreSQL at %s went away or is starting: %s", c.host, pe.Message)
 		case "3D000":
 			return fmt.Errorf("central: %s: %s (create it, or fix the database name in url)", c.host, pe.Message)
 		}
@@ -370,4 +373,19 @@ func backoff(prev, max time.Duration) time.Duration {
 		return max
 	}
 	return prev
+}
+
+// connectionLost says whether err may have left the pool's connections
+// dead (so the next round connects and checks the server again), rather
+// than being an answer about the data.
+func connectionLost(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return true
+	}
+	switch pe.Code[:2] {
+	case "08", "57", "53": // connection exception, operator intervention, resources
+		return true
+	}
+	return false
 }

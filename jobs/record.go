@@ -29,13 +29,19 @@ func (s *Store) Begin(ctx context.Context, a *Attempt) error {
 		a.Started = time.Now()
 	}
 	a.Result, a.Ended, a.Serials = Running, time.Time{}, nil
+	s.beginMu.Lock() // the id and the running mark together (see horizon)
 	a.ID = s.ids.next(a.Started)
+	s.running.begin(a.ID)
+	s.beginMu.Unlock()
+	if s.beginHook != nil {
+		s.beginHook(a.ID)
+	}
 	v, err := encodeAttemptJSON(a)
 	if err == nil {
-		s.running.begin(a.ID)
-		if err = s.journal.append(&journalRecord{kind: recordBegin, id: a.ID, uid: a.UnitUID, value: v}); err != nil {
-			s.running.end(a.ID)
-		}
+		err = s.journal.append(&journalRecord{kind: recordBegin, id: a.ID, uid: a.UnitUID, value: v})
+	}
+	if err != nil {
+		s.running.end(a.ID)
 	}
 	if err != nil {
 		a.ID = 0

@@ -1,6 +1,9 @@
 package jobs
 
-import "sync"
+import (
+	"math"
+	"sync"
+)
 
 // runningSet is the attempts this store has begun and not finished, kept
 // in memory so a write is checked without reading bbolt, which may not
@@ -56,4 +59,15 @@ func (r *runningSet) restore(id ID, reserved bool) {
 		r.m = make(map[ID]bool)
 	}
 	r.m[id] = reserved
+}
+
+// lowest is the smallest running id, or the largest id when none runs.
+func (r *runningSet) lowest() ID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	low := ID(math.MaxUint64)
+	for id := range r.m {
+		low = min(low, id)
+	}
+	return low
 }

@@ -56,6 +56,9 @@ type Store struct {
 	readOnly bool
 	log      *slog.Logger
 	ids      idGen
+	beginMu  sync.Mutex // Begin's id and running mark, against horizon
+	// beginHook runs in Begin between taking the id and journaling it (tests).
+	beginHook func(ID)
 	group    group
 	journal  *wal // nil when read-only
 	running  runningSet

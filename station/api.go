@@ -3,6 +3,7 @@ package station
 import (
 	"time"
 
+	"github.com/flashstation/flashstation/central"
 	"github.com/flashstation/flashstation/drivers/discover"
 	"github.com/flashstation/flashstation/fixtures"
 )
@@ -109,6 +110,9 @@ type Stats struct {
 	UnitsPerHour   int         `json:"units_per_hour"`
 	Since          time.Time   `json:"since"`
 	Slots          []SlotTally `json:"slots,omitempty"`
+	// Central is the forwarder to the factory database (absent without
+	// [central]): backlog, age of its oldest attempt, last error.
+	Central *central.Status `json:"central,omitempty"`
 }
 
 // DayStats counts today's attempts.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"github.com/flashstation/flashstation/central"
 	"io"
 	"log/slog"
 	"os"
@@ -154,6 +155,7 @@ type rigOpts struct {
 	// presence, when set, answers auto mode's board-present check; dflt
 	// is the station's own.
 	presence func(ctx context.Context, f discover.Found, dflt func(context.Context, discover.Found) bool) bool
+	central  interface{ Status() central.Status }
 }
 
 func newRig(tb testing.TB, o rigOpts) *rig {
@@ -197,6 +199,7 @@ func newRig(tb testing.TB, o rigOpts) *rig {
 			return &fakeSession{uid: uid}, nil
 		},
 		AfterSlot: func(slot string, a *jobs.Attempt) { r.reseats.Add(1) },
+		Central:   o.central,
 	}
 	if !o.realDrv {
 		opts.OpenProbe = func(ctx context.Context, f discover.Found) (drivers.Probe, error) { return fakeProbe{f}, nil }

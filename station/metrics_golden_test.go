@@ -1,6 +1,7 @@
 package station
 
 import (
+	"github.com/flashstation/flashstation/central"
 	"os"
 	"regexp"
 	"runtime"
@@ -53,6 +54,15 @@ var (
 // instance come from the scrape; le from histograms).
 func TestDeployUsesStartupSeries(t *testing.T) {
 	r := newRig(t, rigOpts{spec: "2*cmsis-dap-v2:stm32f103c8"})
+	// A station with [central] also exports the forwarder's series (serve
+	// registers them on the same registry); building one reaches no server.
+	cc, err := central.New(central.Config{URL: "postgres://db.invalid/fs", Station: "test"}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := central.NewForwarder(cc, r.store, r.reg, quiet); err != nil {
+		t.Fatal(err)
+	}
 	mfs, err := r.reg.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/flashstation/flashstation/central"
 	"github.com/flashstation/flashstation/drivers"
 	"github.com/flashstation/flashstation/drivers/discover"
 	"github.com/flashstation/flashstation/drivers/link"
@@ -74,6 +75,9 @@ type Options struct {
 	// Token guards mutating endpoints unless LoopbackOnly.
 	Token        string
 	LoopbackOnly bool
+	// Central reports the forwarder to the factory database for
+	// /api/stats and the page's header; nil without [central].
+	Central interface{ Status() central.Status }
 	// Now is the clock for stats (tests set it); time.Now when nil.
 	Now func() time.Time
 }

@@ -36,7 +36,7 @@ func (s *Station) Stats(ctx context.Context) (Stats, error) {
 	defer c.mu.Unlock()
 	now := s.opts.Now()
 	if !c.at.IsZero() && now.Sub(c.at) < statsTTL && now.After(c.at) {
-		return c.stats, nil
+		return s.withCentral(c.stats), nil
 	}
 	y, mo, d := now.Date()
 	midnight := time.Date(y, mo, d, 0, 0, 0, 0, now.Location())
@@ -92,5 +92,15 @@ func (s *Station) Stats(ctx context.Context) (Stats, error) {
 	st.Cycles, st.IgnoredPresses = s.cycles, s.ignored
 	s.mu.Unlock()
 	c.at, c.stats = now, st
-	return st, nil
+	return s.withCentral(st), nil
+}
+
+// withCentral adds the forwarder's state, fresh on every call (it is
+// cheap, and the page shows a backlog as it grows).
+func (s *Station) withCentral(st Stats) Stats {
+	if s.opts.Central != nil {
+		cs := s.opts.Central.Status()
+		st.Central = &cs
+	}
+	return st
 }

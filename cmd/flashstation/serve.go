@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/flashstation/flashstation/central"
 	"github.com/flashstation/flashstation/drivers/discover"
 	"github.com/flashstation/flashstation/drivers/sim"
 	fixturecfg "github.com/flashstation/flashstation/fixtures"
@@ -80,8 +81,9 @@ func newServeCmd() *cobra.Command {
 
 // serve composes the parts. Shutdown order, when ctx ends: stop the HTTP
 // server and the pedals (no new presses), then the station (its workers
-// record their attempts' ends), then close the store, then remove the
-// extracted examples.
+// record their attempts' ends), then the central forwarder (what it has
+// not sent stays in the store for the next start), then close the store,
+// then remove the extracted examples.
 func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbChanged bool, stdout, stderr io.Writer) error {
 	log, err := newLogger(stderr, f.logLevel, f.logFormat)
 	if err != nil {
@@ -158,6 +160,20 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 	if fixture != nil {
 		opts.AfterSlot = reseater(fixture, slots, cfg.Mode)
 	}
+	var fwd *central.Forwarder
+	if cfg.Central != nil {
+		// The station never waits on the central database: attempts go to
+		// the store, and the forwarder copies them when it can.
+		client, err := central.New(*cfg.Central, log)
+		if err != nil {
+			return failed(err)
+		}
+		defer client.Close()
+		if fwd, err = central.NewForwarder(client, store, reg, log); err != nil {
+			return failed(err)
+		}
+		opts.Central = fwd
+	}
 	st, err := station.New(opts)
 	if err != nil {
 		return failed(err)
@@ -185,6 +201,17 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 		st.Run(runCtx)
 		close(stationDone)
 	}()
+	// The forwarder outlives the station's workers, so attempts they end
+	// while stopping are still sent when the server answers at once.
+	fwdCtx, stopFwd := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFwd()
+	fwdDone := make(chan struct{})
+	go func() {
+		if fwd != nil {
+			fwd.Run(fwdCtx)
+		}
+		close(fwdDone)
+	}()
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 
@@ -198,6 +225,8 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 	stopParts()
 	wg.Wait()
 	<-stationDone
+	stopFwd()
+	<-fwdDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return failed(fmt.Errorf("serve: %w", err))
 	}

@@ -224,6 +224,23 @@ function drawStats(st) {
   $("stat-yield").textContent = pct(st.today && st.today.yield);
   $("stat-fpy").textContent = pct(st.first_pass_yield);
   $("stat-uph").textContent = num(st.units_per_hour, 0);
+  drawCentral(st.central);
+}
+
+// A backlog to the factory database is shown once it is more than a
+// passing batch: attempts waiting over CENTRAL_SHOW_S, and why.
+const CENTRAL_SHOW_S = 120;
+
+function drawCentral(c) {
+  const box = $("stat-central-box");
+  const show = !!c && c.backlog > 0 && c.oldest_age_seconds >= CENTRAL_SHOW_S;
+  box.hidden = !show;
+  if (!show) return;
+  const mins = Math.floor(c.oldest_age_seconds / 60);
+  const age = mins >= 60 ? `${Math.floor(mins / 60)} h` : `${mins} min`;
+  $("stat-central").textContent = `${c.backlog} · ${age}`;
+  box.title = `${c.backlog} attempts not yet in the factory database (${c.where}); the oldest ended ${age} ago` +
+    (c.last_error ? `. ${c.last_error}` : "") + ". They are safe on this station and are sent when the database answers.";
 }
 
 async function loadSlots() {

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/flashstation/flashstation/central"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +32,7 @@ type fakeStation struct {
 	cycles   int64
 	presses  int
 	offline  bool
+	central  *central.Status // the forwarder's state in /api/stats
 	subs     map[chan sse]bool
 	hold     chan struct{} // when set, a cycle waits half way through "program"
 	halfway  chan struct{} // closed when every running slot is half way
@@ -120,7 +122,7 @@ func (f *fakeStation) getStats(w http.ResponseWriter, _ *http.Request) {
 	defer f.mu.Unlock()
 	y, fpy := 0.9375, 0.875
 	writeJSON(w, http.StatusOK, station.Stats{Cycles: f.cycles, FirstPassYield: &fpy, UnitsPerHour: 412,
-		Today: station.DayStats{Attempts: 16, Pass: 15, Fail: 1, Yield: &y}})
+		Today: station.DayStats{Attempts: 16, Pass: 15, Fail: 1, Yield: &y}, Central: f.central})
 }
 
 func (f *fakeStation) getEvents(w http.ResponseWriter, r *http.Request) {

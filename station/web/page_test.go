@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"github.com/flashstation/flashstation/central"
 	"strings"
 	"testing"
 	"time"
@@ -233,4 +234,40 @@ func TestFortyEightSlotsFit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCentralBacklogInHeader: the header shows attempts waiting for the
+// factory database once the oldest has waited two minutes, and hides the
+// count again when they are sent.
+func TestCentralBacklogInHeader(t *testing.T) {
+	f, srv := newFake(t, slotsOf(4, 4), nil)
+	f.mu.Lock()
+	f.central = &central.Status{Where: "db:5432/fs", Backlog: 5, OldestAgeSeconds: 30}
+	f.mu.Unlock()
+	p := load(t, srv.URL, 4)
+	var hidden bool
+	p.eval(`document.getElementById("stat-central-box").hidden`, &hidden)
+	if !hidden {
+		t.Fatal("a 30 s backlog is shown")
+	}
+	f.mu.Lock()
+	f.central = &central.Status{Where: "db:5432/fs", Backlog: 240, OldestAgeSeconds: 3700, LastError: "central: cannot reach PostgreSQL at db:5432/fs: connect: connection refused"}
+	f.mu.Unlock()
+	p.eval(`loadStats()`, nil)
+	p.wait("the backlog in the header", `!document.getElementById("stat-central-box").hidden`)
+	var got []string
+	p.eval(`[document.getElementById("stat-central").textContent, document.getElementById("stat-central-box").title]`, &got)
+	if got[0] != "240 \u00b7 1 h" || !strings.Contains(got[1], "connection refused") || !strings.Contains(got[1], "safe on this station") {
+		t.Fatalf("header says %q", got)
+	}
+	var visible bool
+	p.eval(`getComputedStyle(document.getElementById("stat-central-box")).display !== "none"`, &visible)
+	if !visible {
+		t.Fatal("backlog box not displayed")
+	}
+	f.mu.Lock()
+	f.central = &central.Status{Where: "db:5432/fs", Connected: true}
+	f.mu.Unlock()
+	p.eval(`loadStats()`, nil)
+	p.wait("the backlog gone", `document.getElementById("stat-central-box").hidden`)
 }
