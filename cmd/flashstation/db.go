@@ -40,6 +40,9 @@ func newDBBackupCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite FILE if it exists")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := refuseOverwrite("db backup", args[0], force); err != nil {
+			return err
+		}
 		path, err := dbPath()
 		if err != nil {
 			return err

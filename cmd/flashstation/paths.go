@@ -32,14 +32,32 @@ func addDBFlag(cmd *cobra.Command) func() (string, error) {
 	cmd.Flags().StringVar(&path, "db", "", "attempt database (default $FLASHSTATION_DB, else $XDG_DATA_HOME/flashstation/attempts.db)")
 	return func() (string, error) {
 		if path != "" {
-			return path, nil
+			return path, checkDBDir("--db", path)
 		}
 		p, err := defaultDBPath(os.Getenv)
 		if err != nil {
 			return "", usageErrorf("%w", err)
 		}
-		return p, nil
+		if env := os.Getenv("FLASHSTATION_DB"); env != "" {
+			return p, checkDBDir("FLASHSTATION_DB", p)
+		}
+		return p, nil // the XDG location: its folder is made on first use
 	}
+}
+
+// checkDBDir refuses a database path given by hand whose folder does not
+// exist: a typo (or a missing mount) must not start a new, empty
+// database beside the real one. Only the default location is created.
+func checkDBDir(what, path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return usageErrorf("%s %s: the directory %s does not exist (create it, or correct the path)", what, path, dir)
+	case !st.IsDir():
+		return usageErrorf("%s %s: %s is not a directory", what, path, dir)
+	}
+	return nil
 }
 
 // dbError maps a store error to the exit status it deserves: everything the

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/flashstation/flashstation/jobs"
@@ -89,8 +91,10 @@ func newUnitsListCmd() *cobra.Command {
 		Short: "List recorded attempts, newest first",
 		Args:  cobra.NoArgs,
 	}
+	var sf stationFlags
 	dbPath := addDBFlag(cmd)
 	ff.bind(cmd, 50)
+	sf.bind(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := ff.build(time.Now())
@@ -98,18 +102,31 @@ func newUnitsListCmd() *cobra.Command {
 			return err
 		}
 		f.Newest = true
-		path, err := dbPath()
+		remote, err := sf.client(cmd)
 		if err != nil {
 			return err
 		}
-		s, err := openReader(path)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		attempts, err := s.Query(cmd.Context(), f)
-		if err != nil {
-			return failed(err)
+		var attempts []*jobs.Attempt
+		if remote != nil {
+			if f.Limit <= 0 || f.Limit > maxRemoteList {
+				return usageErrorf("--limit %d with --station: the station answers 1 to %d attempts at once (units export --station has no limit)", f.Limit, maxRemoteList)
+			}
+			if attempts, err = remote.attempts(cmd.Context(), f); err != nil {
+				return err
+			}
+		} else {
+			path, err := dbPath()
+			if err != nil {
+				return err
+			}
+			s, err := openReader(path)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if attempts, err = s.Query(cmd.Context(), f); err != nil {
+				return failed(err)
+			}
 		}
 		if asJSON {
 			if attempts == nil {
@@ -135,25 +152,37 @@ func newUnitsShowCmd() *cobra.Command {
 		Short: "Every attempt of one unit, step by step with log lines",
 		Args:  cobra.ExactArgs(1),
 	}
+	var sf stationFlags
 	dbPath := addDBFlag(cmd)
+	sf.bind(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		uid, err := jobs.NormalizeUID(args[0])
 		if err != nil {
 			return badInput(err)
 		}
-		path, err := dbPath()
+		remote, err := sf.client(cmd)
 		if err != nil {
 			return err
 		}
-		s, err := openReader(path)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		attempts, err := s.ByUnit(cmd.Context(), uid)
-		if err != nil {
-			return failed(err)
+		var attempts []*jobs.Attempt
+		if remote != nil {
+			if attempts, err = remote.unit(cmd.Context(), uid); err != nil {
+				return err
+			}
+		} else {
+			path, err := dbPath()
+			if err != nil {
+				return err
+			}
+			s, err := openReader(path)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if attempts, err = s.ByUnit(cmd.Context(), uid); err != nil {
+				return failed(err)
+			}
 		}
 		if asJSON {
 			return writeJSON(cmd.OutOrStdout(), unitReport{UID: uid, Attempts: attempts})
@@ -165,7 +194,9 @@ func newUnitsShowCmd() *cobra.Command {
 
 func newUnitsExportCmd() *cobra.Command {
 	var ff filterFlags
+	var sf stationFlags
 	var format, out string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Export attempts, oldest first, as JSON lines or CSV",
@@ -173,29 +204,87 @@ func newUnitsExportCmd() *cobra.Command {
 	}
 	dbPath := addDBFlag(cmd)
 	ff.bind(cmd, 0)
-	cmd.Flags().StringVar(&format, "format", "jsonl", "jsonl (one attempt per line) or csv (one row per attempt)")
-	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
+	sf.bind(cmd)
+	cmd.Flags().StringVar(&format, "format", "", "jsonl (one attempt per line) or csv (one row per attempt); default: from -o's extension (.csv), else jsonl")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout (never over an existing one without --force)")
+	cmd.Flags().BoolVar(&force, "force", false, "with -o: overwrite the file if it exists")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		fmtv, err := jobs.ParseFormat(format)
+		fmtv, err := exportFormat(format, out)
 		if err != nil {
-			return usageErrorf("--format: %w", err)
+			return err
+		}
+		if err := refuseOverwrite("-o", out, force); err != nil {
+			return err
 		}
 		f, err := ff.build(time.Now())
 		if err != nil {
 			return err
 		}
-		path, err := dbPath()
+		remote, err := sf.client(cmd)
 		if err != nil {
 			return err
 		}
-		s, err := openReader(path)
-		if err != nil {
-			return err
+		var s *jobs.Store
+		if remote != nil {
+			// A consistent copy through /api/backup, exported here: the
+			// same rows as --db on the station, with no page limit.
+			var cleanup func()
+			if s, cleanup, err = remote.snapshot(cmd.Context()); err != nil {
+				return err
+			}
+			defer cleanup()
+		} else {
+			path, err := dbPath()
+			if err != nil {
+				return err
+			}
+			if s, err = openReader(path); err != nil {
+				return err
+			}
 		}
 		defer s.Close()
 		return exportTo(cmd.Context(), s, cmd.OutOrStdout(), out, fmtv, f)
 	}
 	return cmd
+}
+
+// exportFormat is --format, or the format -o's extension names: a .csv
+// file gets CSV, .jsonl/.ndjson/.json JSON lines; a --format that
+// contradicts the extension is refused rather than writing JSON into a
+// file every spreadsheet opens as CSV.
+func exportFormat(flag, out string) (jobs.Format, error) {
+	var byExt jobs.Format
+	switch strings.ToLower(filepath.Ext(out)) {
+	case ".csv":
+		byExt = jobs.CSV
+	case ".jsonl", ".ndjson", ".json":
+		byExt = jobs.JSONLines
+	}
+	if flag == "" {
+		if byExt != "" {
+			return byExt, nil
+		}
+		return jobs.JSONLines, nil
+	}
+	f, err := jobs.ParseFormat(flag)
+	if err != nil {
+		return "", usageErrorf("--format: %w", err)
+	}
+	if byExt != "" && f != byExt {
+		return "", usageErrorf("--format %s but -o %s names %s: make them agree", flag, out, byExt)
+	}
+	return f, nil
+}
+
+// refuseOverwrite: an output file that exists is kept unless --force.
+func refuseOverwrite(flag, path string, force bool) error {
+	if path == "" || force {
+		return nil
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return usageErrorf("%s %s: the file exists; pass --force to overwrite it", flag, path)
+	}
+	return nil
 }
 
 // exportTo writes to stdout, or to file through a temporary name so a

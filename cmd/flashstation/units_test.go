@@ -131,11 +131,21 @@ func TestDBBackup(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"bytes"`) {
 		t.Fatalf("exit %d, stdout %s, stderr %s", code, out, errOut)
 	}
-	if code, _, errOut = runCLI(t, "db", "backup", dst, "--db", db); code != 1 || !strings.Contains(errOut, "file exists") {
-		t.Errorf("backup over existing: exit %d, %q", code, errOut)
+	before, _ := os.ReadFile(dst)
+	if err := os.WriteFile(dst, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut = runCLI(t, "db", "backup", dst, "--db", db); code != 2 || !strings.Contains(errOut, dst+": the file exists; pass --force to overwrite it") {
+		t.Errorf("backup over existing: exit %d, %q; want 2 and a line naming --force", code, errOut)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "keep me" {
+		t.Errorf("the existing file was changed without --force")
 	}
 	if code, _, _ = runCLI(t, "db", "backup", dst, "--db", db, "--force"); code != 0 {
 		t.Errorf("--force: exit %d", code)
+	}
+	if b, _ := os.ReadFile(dst); len(b) != len(before) {
+		t.Errorf("--force wrote %d bytes, the first backup %d", len(b), len(before))
 	}
 	if code, out, _ = runCLI(t, "units", "show", "aa55", "--db", dst); code != 0 || !strings.Contains(out, "1 attempt (1 pass)") {
 		t.Errorf("reading the backup: exit %d\n%s", code, out)
@@ -190,5 +200,122 @@ func TestDBFromEnv(t *testing.T) {
 	t.Setenv("FLASHSTATION_DB", db)
 	if code, out, errOut := runCLI(t, "units", "show", "aa55"); code != 0 || !strings.Contains(out, "unit aa55") {
 		t.Errorf("exit %d, %s%s", code, out, errOut)
+	}
+}
+
+// TestUnitsExportFile: -o's extension picks the format, a --format that
+// contradicts it is refused, and an existing file is kept without --force.
+func TestUnitsExportFile(t *testing.T) {
+	db := seedDB(t)
+	tests := []struct {
+		name    string
+		file    string
+		flags   []string
+		existed bool
+		code    int
+		want    string // "csv", "jsonl", or the error line
+	}{
+		{"csv by extension", "a.csv", nil, false, 0, "csv"},
+		{"csv upper case", "A.CSV", nil, false, 0, "csv"},
+		{"jsonl by extension", "a.jsonl", nil, false, 0, "jsonl"},
+		{"ndjson", "a.ndjson", nil, false, 0, "jsonl"},
+		{"other extension", "a.txt", nil, false, 0, "jsonl"},
+		{"format agrees", "a.csv", []string{"--format", "csv"}, false, 0, "csv"},
+		{"format for other extension", "a.txt", []string{"--format", "csv"}, false, 0, "csv"},
+		{"mismatch", "a.csv", []string{"--format", "jsonl"}, false, 2, "--format jsonl but -o %s names csv: make them agree"},
+		{"mismatch json", "a.json", []string{"--format", "csv"}, false, 2, "--format csv but -o %s names jsonl"},
+		{"exists", "a.csv", nil, true, 2, "-o %s: the file exists; pass --force to overwrite it"},
+		{"exists forced", "a.csv", []string{"--force"}, true, 0, "csv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), tt.file)
+			if tt.existed {
+				if err := os.WriteFile(file, []byte("keep me"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := append([]string{"units", "export", "--db", db, "-o", file}, tt.flags...)
+			code, _, errOut := runCLI(t, args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.code, errOut)
+			}
+			b, readErr := os.ReadFile(file)
+			if tt.code != 0 {
+				if want := strings.ReplaceAll(tt.want, "%s", file); !strings.Contains(errOut, want) || strings.Count(errOut, "\n") != 1 {
+					t.Errorf("stderr %q, want one line containing %q", errOut, want)
+				}
+				if tt.existed && string(b) != "keep me" {
+					t.Errorf("the existing file was changed: %q", b)
+				}
+				if !tt.existed && readErr == nil {
+					t.Errorf("a refused export wrote %s", file)
+				}
+				return
+			}
+			if readErr != nil {
+				t.Fatal(readErr)
+			}
+			switch tt.want {
+			case "csv":
+				rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+				if err != nil || len(rows) != 4 || rows[0][0] != "id" {
+					t.Errorf("want CSV with a header and 3 rows: %v\n%s", err, b)
+				}
+			case "jsonl":
+				lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+				for _, l := range lines {
+					if !json.Valid([]byte(l)) {
+						t.Errorf("not JSON lines:\n%s", b)
+						break
+					}
+				}
+				if len(lines) != 3 {
+					t.Errorf("%d lines, want 3", len(lines))
+				}
+			}
+		})
+	}
+}
+
+// TestDBUnderMissingDirectory: a database path given by hand (--db or
+// FLASHSTATION_DB) whose folder does not exist is refused, by readers and
+// by serve, instead of starting a new database beside the real one.
+func TestDBUnderMissingDirectory(t *testing.T) {
+	root := t.TempDir()
+	missing := filepath.Join(root, "mnt", "line3", "attempts.db")
+	plain := filepath.Join(root, "plain")
+	if err := os.WriteFile(plain, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  string
+		args []string
+		want string
+	}{
+		{"list", "", []string{"units", "list", "--db", missing}, "--db " + missing + ": the directory " + filepath.Dir(missing) + " does not exist"},
+		{"serve", "", []string{"serve", "--sim", "cmsis-dap-v2:stm32f103c8", "--instant", "--listen", "127.0.0.1:0", "--db", missing}, "--db " + missing + ": the directory"},
+		{"backup", "", []string{"db", "backup", filepath.Join(root, "b.db"), "--db", missing}, "does not exist"},
+		{"env", missing, []string{"units", "show", "aa55"}, "FLASHSTATION_DB " + missing + ": the directory"},
+		{"env serve", missing, []string{"serve", "--sim", "cmsis-dap-v2:stm32f103c8", "--instant", "--listen", "127.0.0.1:0"}, "FLASHSTATION_DB " + missing},
+		{"not a directory", "", []string{"units", "list", "--db", filepath.Join(plain, "a.db")}, plain + " is not a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("FLASHSTATION_DB", tt.env)
+			// Bounded: a serve that accepts the path runs until its context ends.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var out, errb bytes.Buffer
+			code := run(ctx, tt.args, &out, &errb)
+			errOut := errb.String()
+			if code != 2 || !strings.Contains(errOut, tt.want) || strings.Count(errOut, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want 2 and one line containing %q", code, errOut, tt.want)
+			}
+			if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+				t.Fatalf("%s was created", filepath.Dir(missing))
+			}
+		})
 	}
 }
