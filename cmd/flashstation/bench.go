@@ -181,7 +181,16 @@ func (bn *bench) execute(cmd *cobra.Command, r *recipes.Recipe) error {
 	if !bn.flags.asJSON && progress.live == nil {
 		fmt.Fprintf(stderr, "%s: %s through %s %s\n", r.Name, r.Target.Facts.Part, bn.found.Kind, bn.found.Device.Port)
 	}
-	run := &recipes.Run{Recipe: r, Store: store, Station: "bench", ProbeSerial: bn.found.Serial, Events: progress.event,
+	events := progress.event
+	var modeled *modeledTimes
+	if now := bn.modeledClock(); now != nil {
+		modeled = newModeledTimes(now)
+		events = modeled.hook(events)
+		// Rates and ETAs in modeled time: the hardware's, not the
+		// simulator's few milliseconds.
+		progress.now = func() time.Time { return time.Unix(0, 0).Add(now()) }
+	}
+	run := &recipes.Run{Recipe: r, Store: store, Station: "bench", ProbeSerial: bn.found.Serial, Events: events,
 		Connect: func(ctx context.Context) (targets.Session, error) { return bn.connect(ctx, r.Target.Facts) }}
 	a, err := run.Execute(ctx)
 	progress.wait()
@@ -189,12 +198,18 @@ func (bn *bench) execute(cmd *cobra.Command, r *recipes.Recipe) error {
 		return failed(err)
 	}
 	if bn.flags.asJSON {
-		if err := writeJSON(cmd.OutOrStdout(), a); err != nil {
+		var out any = a
+		if modeled != nil {
+			out = attemptWithModeled{Attempt: a, Modeled: modeled.report()}
+		}
+		if err := writeJSON(cmd.OutOrStdout(), out); err != nil {
 			return err
 		}
 	} else {
 		printAttempt(cmd.OutOrStdout(), a, r)
-		bn.printModeled(cmd)
+		if modeled != nil {
+			modeled.report().print(cmd.OutOrStdout())
+		}
 	}
 	return attemptExit(ctx, a, r)
 }
@@ -211,17 +226,26 @@ func attemptExit(ctx context.Context, a *jobs.Attempt, r *recipes.Recipe) error 
 	return failed(fmt.Errorf("%s: %s at %s: %s", a.Result, r.Name, a.FailedStep, a.Error))
 }
 
-// printModeled tells, with --sim, how long the hardware would have taken.
-func (bn *bench) printModeled(cmd *cobra.Command) {
+// attemptWithModeled is the --json record of an attempt on a simulated
+// probe: the attempt as stored, and the modeled seconds beside it (they are
+// not part of the record: a real probe has none).
+type attemptWithModeled struct {
+	*jobs.Attempt
+	Modeled *modeledReport `json:"modeled"`
+}
+
+// modeledClock is the modeled clock of the simulated probe the command
+// runs on, nil on real hardware.
+func (bn *bench) modeledClock() func() time.Duration {
 	if bn.fixture == nil {
-		return
+		return nil
 	}
 	for _, slot := range bn.fixture.Slots {
 		if slot.Probe.Port() == bn.found.Device.Port {
-			fmt.Fprintf(cmd.OutOrStdout(), "modeled  %s on the simulated probe (what the hardware would take)\n",
-				slot.Probe.Clock().Now().Round(time.Millisecond))
+			return slot.Probe.Clock().Now
 		}
 	}
+	return nil
 }
 
 // parseNumber reads a decimal or 0x-hex number (addresses, lengths).
