@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # without it (listed in RACE_SKIP as import-path substrings).
 RACE_SKIP ?= usbshim/hosttest
 
-.PHONY: deps deps-test build shims run test fmt-check vet unit
+.PHONY: deps deps-test build shims run test fmt-check vet unit target-code
 
 deps:
 	@bash scripts/deps.sh
@@ -42,6 +42,12 @@ bin/lib/libusb-1.0.so.0: $(SHIM_DEPS)
 bin/lib/libhidapi-%.so.0: $(SHIM_DEPS)
 	@mkdir -p bin/lib
 	$(CC) $(SHIM_CFLAGS) -shared -Wl,-soname,libhidapi-$*.so.0 -o $@ usbshim/hidapi/*.c $(SHIM_COMMON) -lpthread
+
+# On-target code built from the project's own Thumb sources with Debian's
+# arm-none-eabi toolchain; the bytes are committed (so `make run` needs no
+# cross compiler) and a test rebuilds and compares them.
+target-code:
+	bash drivers/sim/chip/stm32x/testfw/build.sh
 
 run: build
 	./$(BIN) serve

@@ -53,6 +53,13 @@ func newBoard(s SlotSpec, seed uint64, clk *clock.Clock, faults *fault.Injector)
 	return b, nil
 }
 
+// close frees the chip's execution engine, when it has one.
+func (b *board) close() {
+	if c, ok := b.chip.(interface{ Close() }); ok {
+		c.Close()
+	}
+}
+
 // Board is the chip in the slot's nest, nil when the nest is empty.
 func (s *Slot) Board() hw.Chip {
 	s.mu.Lock()
@@ -82,6 +89,9 @@ func (s *Slot) SetPower(on bool) {
 func (s *Slot) Reseat(empty bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.board != nil {
+		s.board.close() // the board taken out is gone for good
+	}
 	if empty {
 		s.board = nil
 		return nil

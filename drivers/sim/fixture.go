@@ -91,6 +91,18 @@ func Build(slots []SlotSpec, opts Options) (*Fixture, error) {
 	return f, nil
 }
 
+// Close frees what the fixture's boards hold outside Go's heap: each
+// executing core's engine. The boards still answer afterwards, with cores
+// that no longer execute code. A fixture dropped without Close is freed
+// by the garbage collector; Close does it now.
+func (f *Fixture) Close() {
+	for _, s := range f.Slots {
+		if b := s.current(); b != nil {
+			b.close()
+		}
+	}
+}
+
 // faultsFor gives every slot an injector, so tests can arm any fault on
 // any slot (Probe.Faults()); a slot with faults=RATE gets random link and
 // WAIT faults at that rate from the start.

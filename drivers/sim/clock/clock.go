@@ -9,10 +9,21 @@ import (
 // one probe's parts normally run on one goroutine at a time.
 type Clock struct {
 	now atomic.Int64 // nanoseconds since the probe was plugged in
+	lag atomic.Int64 // see SetLag
 }
 
-// Now is the modeled time since the clock started.
-func (c *Clock) Now() time.Duration { return time.Duration(c.now.Load()) }
+// Now is the modeled time since the clock started, less the lag.
+func (c *Clock) Now() time.Duration { return time.Duration(c.now.Load() - c.lag.Load()) }
+
+// SetLag makes Now read d earlier than the clock's time until SetLag(0).
+// A simulated core that catches up with the debugger runs behind its
+// clock; while it does, the peripherals it touches read its time (the
+// chip's lock is held, so nothing else reads the clock meanwhile).
+// Advance and AdvanceTo work on the clock's own time.
+func (c *Clock) SetLag(d time.Duration) { c.lag.Store(int64(d)) }
+
+// Lag is the lag SetLag set.
+func (c *Clock) Lag() time.Duration { return time.Duration(c.lag.Load()) }
 
 // Advance moves the clock forward by d (negative d is ignored).
 func (c *Clock) Advance(d time.Duration) {

@@ -54,6 +54,9 @@ type Config struct {
 	// Zero keeps ARM's ROM table ID for the core.
 	ROMPart   uint32
 	ROMJEP106 uint16
+	// Exec, when set, makes the core execute code (exec.go); New fails
+	// softly: ExecErr says why it cannot.
+	Exec *Exec
 }
 
 // Core is the simulated core and its debug registers.
@@ -87,6 +90,8 @@ type Core struct {
 
 	runSince int64 // clock time the core last started running (ns)
 	onResume func(*Core)
+
+	x exec // instruction execution (exec.go), when Config.Exec asks for it
 }
 
 // New returns a powered-off core; the chip calls PowerOn.
@@ -98,6 +103,9 @@ func New(cfg Config) *Core {
 		cfg.Clock = &clock.Clock{}
 	}
 	c := &Core{cfg: cfg, v6: (cfg.CPUID>>16)&0xF == 0xC, part: (cfg.CPUID >> 4) & 0xFFF}
+	if cfg.Exec != nil {
+		c.openExec(cfg.Exec)
+	}
 	return c
 }
 
@@ -159,6 +167,11 @@ func (c *Core) Reset() {
 	}
 	c.resetSt = true
 	c.lockup = false
+	c.x.sleeping, c.x.spinning, c.x.event = false, false, false
+	c.x.resetGen++
+	if c.x.inSlice {
+		c.x.eng.Stop() // the core's own SYSRESETREQ: the run ends here
+	}
 	c.regs = [21]uint32{}
 	c.fp = [33]uint32{}
 	c.vtor, c.scr, c.cfsr, c.hfsr, c.shcsr, c.cpacr = 0, 0, 0, 0, 0, 0
@@ -229,7 +242,8 @@ func (c *Core) enterDebug(reason HaltReason) {
 		c.retireSt = true
 	}
 	c.halted = true
-	c.ctrl |= dhcsrHalt // hardware sets C_HALT on entry (ARMv7-M ARM C1.6.2)
+	c.x.sleeping, c.x.spinning = false, false // a halt wakes a sleeping core; PC is past the WFI
+	c.ctrl |= dhcsrHalt                       // hardware sets C_HALT on entry (ARMv7-M ARM C1.6.2)
 	c.dfsr |= uint32(reason)
 	c.regRdy = true
 }
@@ -238,6 +252,8 @@ func (c *Core) run() {
 	c.halted = false
 	c.regRdy = false
 	c.runSince = int64(c.cfg.Clock.Now())
+	c.x.t = c.cfg.Clock.Now()
+	c.FlushCode()
 	if c.onResume != nil {
 		c.onResume(c)
 	}

@@ -1,8 +1,20 @@
 // Package cortexm models the debug-visible part of an ARMv6-M / ARMv7-M
 // core: the Private Peripheral Bus (0xE0000000–0xE00FFFFF) with the System
 // Control Space, the halting-debug registers, DWT/FPB comparators and the
-// CoreSight ROM table, and the core's run/halt/reset state. No instructions
-// are executed: a running core simply runs, and a chip model that needs the
+// CoreSight ROM table, and the core's run/halt/reset state.
+//
+// With Config.Exec the core executes Thumb code through Unicorn (exec.go,
+// exception.go; the binding is the unicorn package, whose doc lists what
+// the engine cannot do): the chip calls CatchUp before every access, and
+// the core runs, in modeled time at the chip's clock, up to the
+// debugger's now. BKPT halts with DFSR.BKPT, C_STEP retires one
+// instruction, WFI/WFE sleep (S_SLEEP) until a halt or reset, exception
+// entry and return and the escalation of faults to HardFault and to
+// Lockup are done here, as is vector catch on the faults. A branch to
+// itself (B .) is not executed: with no interrupt inputs modelled nothing
+// but the debugger or a reset ends it. Close frees the engine.
+//
+// Without Exec a running core simply runs, and a chip model that needs the
 // effect of code (RP2040 bootrom calls) does so through SetOnResume/HaltAt,
 // halting the core when that code's modeled time is up; a running core
 // that halts reads S_RETIRE_ST once.

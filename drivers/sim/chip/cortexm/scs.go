@@ -119,7 +119,7 @@ func (c *Core) readWord(a uint32, consume bool) uint32 {
 	case regCPUID:
 		return c.cfg.CPUID
 	case regICSR:
-		return 0 // no exception active or pending: nothing executes
+		return c.ipsr() // VECTACTIVE; nothing is ever pending (no interrupt inputs)
 	case regVTOR:
 		return c.vtor
 	case regAIRCR:
@@ -166,6 +166,9 @@ func (c *Core) dhcsr(consume bool) uint32 {
 	}
 	if c.lockup {
 		v |= dhcsrSLockup
+	}
+	if c.x.sleeping && c.Running() {
+		v |= dhcsrSSleep
 	}
 	// A running core retires instructions between any two reads.
 	if c.retireSt || c.Running() {
@@ -270,6 +273,8 @@ func (c *Core) writeDHCSR(v uint32) {
 		if !c.halted {
 			c.enterDebug(HaltRequest)
 		}
+	case c.halted && ctl&dhcsrStep != 0 && c.x.eng != nil:
+		c.step()
 	case c.halted && ctl&dhcsrStep != 0:
 		// One instruction retires and the core halts again. No ISA is
 		// emulated, so PC stays put; S_RETIRE_ST and DFSR.HALTED show

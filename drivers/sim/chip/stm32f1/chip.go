@@ -112,8 +112,16 @@ func New(cfg Config) (*Chip, error) {
 		JTAG:            []hw.TAPSpec{{IRLen: 5, IDCODE: id.BSTAP, DP: -1}, {IRLen: 4, IDCODE: id.CPUTAP, DP: 0}},
 		Reset:           c.resetPeripherals,
 		Settle:          func() { c.f.settle(c) },
+		Exec:            &stm32x.ExecConfig{Model: exec, Hz: sysclk},
+		// GPIOA..E (RM0008 §9.2: CRL/CRH reset 0x44444444, ODR 0x0C,
+		// BSRR 0x10, BRR 0x14).
+		GPIO: stm32x.GPIOConfig{Base: 0x40010800, Ports: 5, ODR: 0x0C, BSRR: 0x10, BRR: 0x14,
+			ResetWords: map[uint32]uint32{0x00: 0x44444444, 0x04: 0x44444444}},
 	}
 	c.Board = stm32x.NewBoard(bc)
+	if err := c.ExecErr(); err != nil {
+		return nil, fmt.Errorf("stm32f1: %s: %w", cfg.Variant, err)
+	}
 	return c, nil
 }
 

@@ -115,7 +115,14 @@ func New(cfg Config) (*Chip, error) {
 		JTAG:            []hw.TAPSpec{{IRLen: 5, IDCODE: BSTAP, DP: -1}, {IRLen: 4, IDCODE: CPUTAP, DP: 0}},
 		Reset:           c.resetPeripherals,
 		Settle:          func() { c.f.settle(c) },
+		Exec:            &stm32x.ExecConfig{Model: exec, Hz: sysclk},
+		// GPIOA..E (RM0383 §8.4: ODR 0x14, BSRR 0x18; MODER reset
+		// values of the debug pins are not modelled).
+		GPIO: stm32x.GPIOConfig{Base: 0x40020000, Ports: 5, ODR: 0x14, BSRR: 0x18},
 	})
+	if err := c.ExecErr(); err != nil {
+		return nil, fmt.Errorf("stm32f4: %s: %w", cfg.Variant, err)
+	}
 	return c, nil
 }
 

@@ -49,6 +49,10 @@ type BoardConfig struct {
 	// Settle runs before every debugger access so timed operations whose
 	// time has passed end (BSY clears).
 	Settle func()
+	// Exec, when set, makes the core execute code (exec.go).
+	Exec *ExecConfig
+	// GPIO places the GPIO ports (gpio.go); zero Ports: none.
+	GPIO GPIOConfig
 }
 
 // Board is the hw.Chip plumbing an STM32 model shares around its Cortex-M
@@ -66,6 +70,7 @@ type Board struct {
 	debugSeen bool
 	dbgmcuCR  uint32
 	rcc       [0x400 / 4]uint32
+	gpio      gpio
 }
 
 var _ hw.Chip = (*Board)(nil)
@@ -75,6 +80,9 @@ func NewBoard(cfg BoardConfig) *Board {
 	b := &Board{cfg: cfg}
 	cc := cfg.CPU
 	cc.Fetch, cc.OnSysResetReq = b.fetch, b.systemReset
+	if cfg.Exec != nil {
+		cc.Exec = b.execConfig(cfg.Exec)
+	}
 	b.core = cortexm.New(cc)
 	b.core.SetOnResume(b.checkPC)
 	n := uint32(len(cfg.Flash))
@@ -85,6 +93,11 @@ func NewBoard(cfg BoardConfig) *Board {
 		b.bus.Add(r.Base, r.Size, r.Bus)
 	}
 	b.bus.Add(cfg.RCCBase, 0x400, rccBus{b})
+	b.gpio.cfg = cfg.GPIO
+	b.gpio.reset()
+	if cfg.GPIO.Ports > 0 {
+		b.bus.Add(cfg.GPIO.Base, uint32(cfg.GPIO.Ports)*0x400, &b.gpio)
+	}
 	b.bus.Add(IDCODEAddr, 8, dbgmcuBus{b})
 	b.bus.Add(0xE0000000, 0x100000, memmap.Offset{Base: 0xE0000000, Bus: b.core.Bus()})
 	b.dps = []hw.DPSpec{{DPIDR: cfg.DPIDR, Version: 1, APs: []hw.APSpec{{Mem: &hw.MemAPSpec{
@@ -113,11 +126,13 @@ func (b *Board) SetReset(asserted bool) {
 	if !b.powered || asserted == b.inReset {
 		return
 	}
+	b.catchUp()
 	b.inReset = asserted
 	if asserted {
 		b.core.SetResetLine(true)
 		return
 	}
+	b.gpio.reset()
 	b.cfg.Reset()
 	b.core.SetResetLine(false)
 }
@@ -140,6 +155,7 @@ func (b *Board) SetPower(on bool) {
 	b.cfg.SRAM.Mem.Fill(0, uint32(len(b.cfg.SRAM.Mem)), 0)
 	b.dbgmcuCR = 0 // reset by power-on only
 	b.rcc = [0x400 / 4]uint32{}
+	b.gpio.reset()
 	b.cfg.Reset()
 	b.core.PowerOn()
 }
@@ -156,6 +172,7 @@ func (b *Board) Voltage() float64 {
 
 // systemReset is AIRCR.SYSRESETREQ (called with Mu held, from a bus write).
 func (b *Board) systemReset() {
+	b.gpio.reset()
 	b.cfg.Reset()
 	b.core.Reset()
 }
@@ -186,6 +203,7 @@ func (l lockedBus) Read(addr uint32, size int) (uint32, time.Duration, error) {
 	if !b.powered {
 		return 0, 0, hw.ErrBusFault
 	}
+	b.catchUp()
 	b.cfg.Settle()
 	return b.bus.Read(addr, size)
 }
@@ -197,8 +215,11 @@ func (l lockedBus) Write(addr uint32, size int, v uint32) (time.Duration, error)
 	if !b.powered {
 		return 0, hw.ErrBusFault
 	}
+	b.catchUp()
 	b.cfg.Settle()
-	return b.bus.Write(addr, size, v)
+	stall, err := b.bus.Write(addr, size, v)
+	b.codeWritten(addr, size)
+	return stall, err
 }
 
 // fetch is the core's vector fetch from the table at 0 (flash, BOOT0
@@ -236,6 +257,7 @@ func (b *Board) debugConnect(ctrlStat uint32) {
 	if !b.powered {
 		return
 	}
+	b.catchUp()
 	b.debugSeen = true
 	b.checkPC(b.core)
 }

@@ -12,7 +12,8 @@
 //     the Go peripheral models, with their stall (charged as cycles) and
 //     errors (the run stops with StopFault).
 //   - Run with a cycle budget and an instruction limit, stopping before
-//     BKPT, WFI and WFE and at trap addresses, or when Unicorn raises an
+//     BKPT, WFI, WFE and a branch to itself (B .) and at trap addresses,
+//     or when Unicorn raises an
 //     exception (SVC, UDF, EXC_RETURN branches), so the caller implements
 //     the architecture's debug and exception behaviour itself.
 //   - FlushCode / FlushAllCode (UC_CTL_TB_REMOVE_CACHE, UC_CTL_TB_FLUSH):
@@ -28,12 +29,25 @@
 // branch 1+P with P 1–3, UDIV 2–12); Cortex-M4 TRM (ARM DDI 0439B) §3.3.1
 // Table 3-1, the same figures. Not modelled: flash wait states and the
 // prefetch buffer (ACR LATENCY), back-to-back load pipelining, bit-band.
+// Exception entry costs 12 cycles (M3, M4) or 16 (M0), charged by the
+// caller (cortexm). The core's fetches and loads from flash read the array
+// directly: they do not stall while the flash controller is busy.
+//
+// Lifetime: each engine reserves Unicorn's translation buffer (about
+// 1 GiB of address space, a few MiB resident). Close frees it; an engine
+// dropped without Close is freed by the garbage collector, since the C
+// side reaches the Go engine through a weak pointer only. Live counts the
+// engines open.
 //
 // What Unicorn 2.0.1 does not do, measured with python3-unicorn and this
 // package's tests, and so the caller does instead:
 //   - exception entry and return: SVC, UDF, BKPT and a branch to an
 //     EXC_RETURN value reach the interrupt hook without stacking or a
 //     vector fetch (BKPT would repeat forever);
+//   - an undefined instruction (UDF and unallocated encodings) ends
+//     uc_emu_start with UC_ERR_INSN_INVALID rather than raising EXCP_UDEF
+//     (Run reports it as StopIntr with ExcpUDEF, PC at the instruction);
+//   - a fetch from an MMIO window raises EXCP_PREFETCH_ABORT (intno 3);
 //   - WFI ends uc_emu_start silently; WFE/SEV have no event register;
 //   - a store that the write-protect hook handled is still written to the
 //     mapped buffer (the binding puts the array's bytes back before the

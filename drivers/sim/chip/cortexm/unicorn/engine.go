@@ -1,4 +1,4 @@
-//go:build !nounicorn
+//go:build cgo && !nounicorn
 
 package unicorn
 
@@ -13,20 +13,25 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/cgo"
+	"sync/atomic"
 	"time"
 	"unsafe"
+	"weak"
 )
 
 // Available reports whether the package was built with libunicorn.
 const Available = true
 
 // Engine is one Unicorn ARM engine in Thumb + M-class mode. It is not safe
-// for concurrent use; Close frees it.
+// for concurrent use. Close frees it; an engine nobody references any more
+// is freed by the garbage collector as well (each reserves Unicorn's code
+// buffer, about 1 GiB of address space and a few MiB resident, so a chip
+// dropped without Close must not keep one).
 type Engine struct {
-	uc  *C.uc_engine
-	st  *C.fs_state
-	h   cgo.Handle
-	pin runtime.Pinner
+	uc      *C.uc_engine
+	st      *C.fs_state
+	res     *resources
+	cleanup runtime.Cleanup
 
 	windows []Bus    // MMIO windows by index
 	ro      []roArea // read-only memory whose writes go to a bus
@@ -41,13 +46,41 @@ type Engine struct {
 	fault *Fault
 }
 
+// resources are the C side of an engine, freed by Close or by the
+// garbage collector's cleanup. They must not reference the Engine: the
+// callbacks find it through a weak pointer, so the C side never keeps
+// the Engine (and the chip its buses belong to) alive.
+type resources struct {
+	uc  *C.uc_engine
+	st  *C.fs_state
+	h   cgo.Handle // of a weak.Pointer[Engine]
+	pin runtime.Pinner
+}
+
+func (r *resources) release() {
+	if r.uc == nil {
+		return
+	}
+	C.uc_close(r.uc)
+	C.free(unsafe.Pointer(r.st))
+	r.h.Delete()
+	r.pin.Unpin()
+	r.uc, r.st = nil, nil
+	live.Add(-1)
+}
+
+var live atomic.Int64
+
+// Live is the number of engines open now (not yet closed or collected).
+func Live() int { return int(live.Load()) }
+
 type roArea struct {
 	base, size uint32
 	mem        []byte
 	bus        Bus
 }
 
-// New opens an engine for the given core.
+// New opens an engine for the given core; Close frees it.
 func New(m Model) (*Engine, error) {
 	var id C.int
 	switch m {
@@ -60,16 +93,18 @@ func New(m Model) (*Engine, error) {
 	default:
 		return nil, fmt.Errorf("unicorn: unknown core model %d", m)
 	}
-	e := &Engine{}
-	if err := ucErr("open", C.fs_open(id, &e.uc)); err != nil {
+	var uc *C.uc_engine
+	if err := ucErr("open", C.fs_open(id, &uc)); err != nil {
 		return nil, err
 	}
-	e.st = (*C.fs_state)(C.calloc(1, C.sizeof_fs_state))
+	live.Add(1)
+	e := &Engine{uc: uc, st: (*C.fs_state)(C.calloc(1, C.sizeof_fs_state))}
+	e.res = &resources{uc: e.uc, st: e.st, h: cgo.NewHandle(weak.Make(e))}
+	e.cleanup = runtime.AddCleanup(e, (*resources).release, e.res)
 	if m == CortexM0 {
 		e.st.v6 = 1
 	}
-	e.h = cgo.NewHandle(e)
-	e.st.handle = C.uintptr_t(e.h)
+	e.st.handle = C.uintptr_t(e.res.h)
 	if err := ucErr("hooks", C.fs_install(e.uc, e.st)); err != nil {
 		e.Close()
 		return nil, err
@@ -78,18 +113,14 @@ func New(m Model) (*Engine, error) {
 }
 
 // Close frees the engine. The memory mapped with MapMemory is the
-// caller's again.
+// caller's again. Safe to call more than once.
 func (e *Engine) Close() {
-	if e.uc != nil {
-		C.uc_close(e.uc)
-		e.uc = nil
+	if e.res == nil {
+		return
 	}
-	if e.st != nil {
-		C.free(unsafe.Pointer(e.st))
-		e.st = nil
-		e.h.Delete()
-	}
-	e.pin.Unpin()
+	e.cleanup.Stop()
+	e.res.release()
+	e.res, e.uc, e.st = nil, nil, nil
 }
 
 // MapMemory maps mem at base as memory the core executes from and reads
@@ -108,7 +139,7 @@ func (e *Engine) MapMemory(base uint32, mem []byte, writes Bus) error {
 		return fmt.Errorf("unicorn: memory at %#08x: more than %d memory regions", base, C.FS_MAX_CODE)
 	}
 	p := unsafe.Pointer(&mem[0])
-	e.pin.Pin(p)
+	e.res.pin.Pin(p)
 	perms := C.uint32_t(C.UC_PROT_ALL)
 	if writes != nil {
 		perms = C.UC_PROT_READ | C.UC_PROT_EXEC
@@ -129,8 +160,36 @@ func (e *Engine) MapMMIO(base uint32, size uint64, bus Bus) error {
 	if size == 0 || base%4096 != 0 || size%4096 != 0 {
 		return fmt.Errorf("unicorn: MMIO at %#08x: base and size (%#x) must be multiples of 4 KiB", base, size)
 	}
+	if len(e.windows) >= C.FS_MAX_MMIO {
+		return fmt.Errorf("unicorn: MMIO at %#08x: more than %d windows", base, C.FS_MAX_MMIO)
+	}
 	e.windows = append(e.windows, bus)
 	return ucErr(fmt.Sprintf("map MMIO at %#08x", base), C.fs_mmio(e.uc, C.uint64_t(base), C.uint64_t(size), e.st, C.uint32_t(len(e.windows)-1)))
+}
+
+// Protect makes mapped memory readable and executable (on) or not: a
+// flash array the chip takes away from the CPU (readout protection) faults
+// the core's fetches and loads while off.
+func (e *Engine) Protect(base, size uint32, on bool) error {
+	perms := C.uint32_t(C.UC_PROT_NONE)
+	if on {
+		perms = C.UC_PROT_READ | C.UC_PROT_EXEC
+		for _, r := range e.ro {
+			if r.base == base {
+				goto set
+			}
+		}
+		perms |= C.UC_PROT_WRITE
+	}
+set:
+	return ucErr(fmt.Sprintf("protect %#08x", base), C.uc_mem_protect(e.uc, C.uint64_t(base), C.size_t(size), perms))
+}
+
+// Stop ends the current Run after the instruction in progress (from a
+// bus callback: the chip reset the core, say). Run reports StopHost.
+func (e *Engine) Stop() {
+	e.st.reason = C.FS_STOP_HOST
+	C.fs_stop(e.uc)
 }
 
 // SetTraps replaces the addresses at which Run stops before executing
@@ -165,8 +224,18 @@ func (e *Engine) FlushCode(start, end uint32) error {
 	return ucErr("flush code", C.fs_flush_range(e.uc, C.uint64_t(start), C.uint64_t(end)))
 }
 
-// FlushAllCode drops all translated code.
-func (e *Engine) FlushAllCode() error { return ucErr("flush code", C.fs_flush_all(e.uc)) }
+// FlushAllCode drops all code translated from mapped memory. It
+// invalidates by range: Unicorn's UC_CTL_TB_FLUSH costs a few hundred
+// milliseconds (it resets the whole translation buffer).
+func (e *Engine) FlushAllCode() error {
+	for i := 0; i < int(e.st.ncode); i++ {
+		r := &e.st.code[i]
+		if err := e.FlushCode(uint32(r.base), uint32(r.base)+uint32(r.size)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Run executes from pc until the budget of cycles is spent (checked
 // before each instruction), insnLimit instructions retired (0: no limit),
@@ -178,10 +247,18 @@ func (e *Engine) Run(pc uint32, budget, insnLimit uint64) (Stop, error) {
 	e.st.budget, e.st.insn_limit = C.uint64_t(budget), C.uint64_t(insnLimit)
 	rc := C.fs_run(e.uc, e.st, C.uint32_t(pc))
 	C.fs_restore(e.st)
+	runtime.KeepAlive(e) // the callbacks reach it through a weak pointer
 	s := Stop{Reason: StopReason(e.st.reason), Cycles: uint64(e.st.cycles), Insns: uint64(e.st.insns),
 		Intno: uint32(e.st.intno), TrapPC: uint32(e.st.trap_pc), Fault: e.fault}
 	if e.fault != nil {
 		s.Reason = StopFault
+		return s, nil
+	}
+	if rc == C.UC_ERR_INSN_INVALID {
+		// Unicorn 2.0.1 ends the run with this error on UDF and other
+		// undefined encodings instead of raising EXCP_UDEF through the
+		// interrupt hook; PC is at the instruction.
+		s.Reason, s.Intno = StopIntr, ExcpUDEF
 		return s, nil
 	}
 	if rc != C.UC_ERR_OK {
@@ -212,7 +289,7 @@ func (e *Engine) stopFault(f Fault) {
 
 //export fsGoRead
 func fsGoRead(h C.uintptr_t, window C.uint32_t, addr C.uint32_t, size C.unsigned) C.uint64_t {
-	e := cgo.Handle(h).Value().(*Engine)
+	e := engineOf(h)
 	e.busTime()
 	v, stall, err := e.windows[window].Read(uint32(addr), int(size))
 	e.stall(stall)
@@ -225,7 +302,7 @@ func fsGoRead(h C.uintptr_t, window C.uint32_t, addr C.uint32_t, size C.unsigned
 
 //export fsGoWrite
 func fsGoWrite(h C.uintptr_t, window C.uint32_t, addr C.uint32_t, size C.unsigned, v C.uint32_t) {
-	e := cgo.Handle(h).Value().(*Engine)
+	e := engineOf(h)
 	e.busTime()
 	stall, err := e.windows[window].Write(uint32(addr), int(size), uint32(v))
 	e.stall(stall)
@@ -236,7 +313,7 @@ func fsGoWrite(h C.uintptr_t, window C.uint32_t, addr C.uint32_t, size C.unsigne
 
 //export fsGoWriteProt
 func fsGoWriteProt(h C.uintptr_t, addr C.uint32_t, size C.int, v C.uint32_t) C.int {
-	e := cgo.Handle(h).Value().(*Engine)
+	e := engineOf(h)
 	a := uint32(addr)
 	for _, r := range e.ro {
 		if a-r.base < r.size {
@@ -264,10 +341,16 @@ func fsGoWriteProt(h C.uintptr_t, addr C.uint32_t, size C.int, v C.uint32_t) C.i
 
 //export fsGoUnmapped
 func fsGoUnmapped(h C.uintptr_t, addr C.uint32_t, fetch C.bool) {
-	e := cgo.Handle(h).Value().(*Engine)
+	e := engineOf(h)
 	if e.fault == nil {
 		e.fault = &Fault{Addr: uint32(addr), Fetch: bool(fetch), Err: ErrUnmapped}
 	}
+}
+
+// engineOf is the engine a callback belongs to: it is running, so the
+// weak pointer is live.
+func engineOf(h C.uintptr_t) *Engine {
+	return cgo.Handle(h).Value().(weak.Pointer[Engine]).Value()
 }
 
 func ucErr(what string, rc C.uc_err) error {

@@ -1,4 +1,4 @@
-//go:build !nounicorn
+//go:build cgo && !nounicorn
 
 package unicorn
 
@@ -148,10 +148,24 @@ func TestRunEvents(t *testing.T) {
 	if g := r.regs(t); st.Reason != StopWFI || g[RegPC] != 0x20000018 {
 		t.Fatalf("stop %v at %#x, want WFI at 0x20000018", st.Reason, g[RegPC])
 	}
-	// b . loops until the budget: it stops at an instruction boundary.
+	// b . stops unexecuted: the caller knows nothing but a debugger or
+	// a reset ends it.
 	st, _ = r.e.Run(0x2000001c, 100, 0)
-	if g := r.regs(t); st.Reason != StopBudget || g[RegPC] != 0x2000001c || st.Cycles < 100 || st.Cycles > 103 {
-		t.Fatalf("stop %v at %#x after %d cycles, want budget at 0x2000001c after 100-103", st.Reason, g[RegPC], st.Cycles)
+	if g := r.regs(t); st.Reason != StopSpin || g[RegPC] != 0x2000001c || st.Cycles != 0 {
+		t.Fatalf("stop %v at %#x after %d cycles, want spin at 0x2000001c after 0", st.Reason, g[RegPC], st.Cycles)
+	}
+	// The budget stops before the instruction that would pass it: LDR 2,
+	// LDR 2, MOVS 1, then the STR at 0x20000006 is not run.
+	st, _ = r.e.Run(0x20000000, 5, 0)
+	if g := r.regs(t); st.Reason != StopBudget || g[RegPC] != 0x20000006 || st.Cycles != 5 {
+		t.Fatalf("stop %v at %#x after %d cycles, want budget at 0x20000006 after 5", st.Reason, g[RegPC], st.Cycles)
+	}
+	// UDF: reported as EXCP_UDEF with PC at it (Unicorn's own answer is
+	// an error ending the run).
+	r.ram[0x200], r.ram[0x201] = 0x00, 0xde
+	st, err = r.e.Run(0x20000200, 1000, 0)
+	if g := r.regs(t); err != nil || st.Reason != StopIntr || st.Intno != ExcpUDEF || g[RegPC] != 0x20000200 {
+		t.Fatalf("UDF: stop %v intno %d PC %#x err %v, want exception UDEF at 0x20000200", st.Reason, st.Intno, g[RegPC], err)
 	}
 	// A step: exactly one instruction.
 	st, _ = r.e.Run(0x20000004, 1000, 1)

@@ -1,4 +1,4 @@
-//go:build !nounicorn
+//go:build cgo && !nounicorn
 
 #include "shim.h"
 #include "_cgo_export.h"
@@ -116,6 +116,7 @@ static void fs_code(uc_engine *uc, uint64_t address, uint32_t size, void *user) 
 			if ((op & 0xFF00) == 0xBE00) r = FS_STOP_BKPT;
 			else if (op == 0xBF30) r = FS_STOP_WFI;
 			else if (op == 0xBF20) r = FS_STOP_WFE;
+			else if (op == 0xE7FE) r = FS_STOP_SPIN;
 			if (r) {
 				s->reason = r;
 				uc_emu_stop(uc);
@@ -145,7 +146,7 @@ static bool fs_prot(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
 
 static bool fs_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user) {
 	fs_state *s = user;
-	fsGoUnmapped(s->handle, (uint32_t)address, type == UC_MEM_FETCH_UNMAPPED);
+	fsGoUnmapped(s->handle, (uint32_t)address, type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT);
 	return false;
 }
 
@@ -154,15 +155,9 @@ uc_err fs_install(uc_engine *uc, fs_state *s) {
 	uc_err err = uc_hook_add(uc, &h, UC_HOOK_CODE, fs_code, s, 1, 0);
 	if (err == UC_ERR_OK) err = uc_hook_add(uc, &h, UC_HOOK_INTR, fs_intr, s, 1, 0);
 	if (err == UC_ERR_OK) err = uc_hook_add(uc, &h, UC_HOOK_MEM_WRITE_PROT, fs_prot, s, 1, 0);
-	if (err == UC_ERR_OK) err = uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED, fs_unmapped, s, 1, 0);
+	if (err == UC_ERR_OK) err = uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_READ_PROT | UC_HOOK_MEM_FETCH_PROT, fs_unmapped, s, 1, 0);
 	return err;
 }
-
-typedef struct {
-	fs_state *s;
-	uint32_t base;
-	uint32_t window;
-} fs_mmio_ud;
 
 static uint64_t fs_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user) {
 	fs_mmio_ud *m = user;
@@ -175,8 +170,7 @@ static void fs_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_
 }
 
 uc_err fs_mmio(uc_engine *uc, uint64_t addr, uint64_t size, fs_state *s, uint32_t window) {
-	// Lives as long as the engine: a few per chip, freed with the process.
-	fs_mmio_ud *m = malloc(sizeof *m);
+	fs_mmio_ud *m = &s->mmio[window];
 	m->s = s;
 	m->base = (uint32_t)addr;
 	m->window = window;
@@ -215,8 +209,5 @@ uc_err fs_flush_range(uc_engine *uc, uint64_t start, uint64_t end) {
 	return uc_ctl_remove_cache(uc, start, end);
 }
 
-uc_err fs_flush_all(uc_engine *uc) {
-	return uc_ctl_flush_tlb(uc);
-}
 
 uc_err fs_stop(uc_engine *uc) { return uc_emu_stop(uc); }

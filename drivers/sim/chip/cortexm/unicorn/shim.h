@@ -20,17 +20,26 @@ enum {
 	FS_STOP_HOST = 5,   // a Go callback asked to stop (fault, reset, ...)
 	FS_STOP_INTR = 6,   // an exception Unicorn raised (intno set)
 	FS_STOP_TRAP = 7,   // PC reached a trap address (host function)
+	FS_STOP_SPIN = 9,  // (8 is the Go side's StopFault)   // next instruction is B to itself (PC at it)
 };
 
 #define FS_MAX_CODE 8
 #define FS_MAX_TRAPS 32
+#define FS_MAX_MMIO 8
+
+struct fs_state;
+typedef struct {
+	struct fs_state *s;
+	uint32_t base;
+	uint32_t window;
+} fs_mmio_ud;
 
 typedef struct {
 	uint32_t base, size;
 	const uint8_t *p;
 } fs_code_region;
 
-typedef struct {
+typedef struct fs_state {
 	uint64_t insns, cycles;   // retired instructions, charged cycles
 	uint64_t budget;          // stop before an instruction once cycles >= budget
 	uint64_t insn_limit;      // and once insns >= insn_limit (0: none)
@@ -51,6 +60,7 @@ typedef struct {
 	uint8_t *restore_ptr;
 	int restore_n;
 	uint8_t restore[8];
+	fs_mmio_ud mmio[FS_MAX_MMIO]; // MMIO callbacks' user data, freed with the state
 } fs_state;
 
 uc_err fs_open(int model, uc_engine **uc);
@@ -60,7 +70,6 @@ uc_err fs_run(uc_engine *uc, fs_state *s, uint32_t pc);
 uc_err fs_regs_read(uc_engine *uc, uint32_t *out);
 uc_err fs_regs_write(uc_engine *uc, const uint32_t *in);
 uc_err fs_flush_range(uc_engine *uc, uint64_t start, uint64_t end);
-uc_err fs_flush_all(uc_engine *uc);
 uc_err fs_stop(uc_engine *uc);
 void fs_restore(fs_state *s);
 uint32_t fs_cost(fs_state *s, uint32_t addr, uint32_t size);

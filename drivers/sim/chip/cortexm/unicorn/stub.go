@@ -1,4 +1,4 @@
-//go:build nounicorn
+//go:build !cgo || nounicorn
 
 package unicorn
 
@@ -8,7 +8,7 @@ import "errors"
 const Available = false
 
 // ErrNotBuilt is what New returns in a build without libunicorn.
-var ErrNotBuilt = errors.New("unicorn: built with -tags nounicorn: install the Debian package libunicorn-dev (scripts/deps.sh) and rebuild without the tag")
+var ErrNotBuilt = errors.New("unicorn: built without the engine (CGO_ENABLED=0 or -tags nounicorn): install the Debian package libunicorn-dev (scripts/deps.sh) and rebuild with cgo, without the tag")
 
 // Engine is absent in this build.
 type Engine struct {
@@ -28,3 +28,9 @@ func (e *Engine) SetRegs(Regs) error                       { return ErrNotBuilt 
 func (e *Engine) FlushCode(uint32, uint32) error           { return ErrNotBuilt }
 func (e *Engine) FlushAllCode() error                      { return ErrNotBuilt }
 func (e *Engine) Run(uint32, uint64, uint64) (Stop, error) { return Stop{}, ErrNotBuilt }
+
+// Live is the number of engines open: none in this build.
+func Live() int { return 0 }
+
+func (e *Engine) Protect(uint32, uint32, bool) error { return ErrNotBuilt }
+func (e *Engine) Stop()                              {}

@@ -53,10 +53,11 @@ const (
 	StopIntr                     // Unicorn raised an exception (Intno: QEMU's EXCP_* number)
 	StopTrap                     // PC reached a trap address (TrapPC), not executed
 	StopFault                    // a load, store or fetch faulted (Fault)
+	StopSpin                     // PC is at a branch to itself (B .), not executed
 )
 
 func (r StopReason) String() string {
-	names := [...]string{"none", "budget", "bkpt", "wfi", "wfe", "host", "exception", "trap", "fault"}
+	names := [...]string{"none", "budget", "bkpt", "wfi", "wfe", "host", "exception", "trap", "fault", "spin"}
 	if int(r) < len(names) {
 		return names[r]
 	}

@@ -74,8 +74,9 @@ func Connect(dp hw.DPSpec) {
 	}
 }
 
-// Booted reports whether core k runs firmware from its reset handler (the
-// model executes no instructions, so PC stays there) with the initial SP.
+// Booted reports whether core k runs firmware from its reset handler with
+// the initial SP: checked right after a reset, before any modeled time
+// lets the executing core move on.
 func Booted(k *cortexm.Core, sp, reset uint32) bool {
 	return k.Running() && k.Reg(cortexm.RegPC) == reset && k.Reg(cortexm.RegMSP) == sp
 }
