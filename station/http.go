@@ -234,7 +234,7 @@ func (s *Station) getSlots(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Station) postCycle(w http.ResponseWriter, r *http.Request) {
 	if _, err := io.Copy(io.Discard, r.Body); err != nil {
-		httpError(w, http.StatusRequestEntityTooLarge, "body too large")
+		bodyError(w, err)
 		return
 	}
 	source := "api"
@@ -255,7 +255,7 @@ func (s *Station) postAbort(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		httpError(w, http.StatusRequestEntityTooLarge, "body too large (at most 4 KiB)")
+		bodyError(w, err)
 		return
 	}
 	if len(strings.TrimSpace(string(data))) > 0 {
@@ -389,42 +389,75 @@ func parseAttemptsQuery(get func(string) string, now time.Time) (jobs.Filter, er
 }
 
 // getEvents streams slot and cycle events. A comment every 15 s keeps
-// proxies from closing an idle stream.
+// proxies from closing an idle stream. Each write has
+// StreamWriteTimeout: a client that stops reading is dropped (the server's
+// WriteTimeout would end every stream instead).
 func (s *Station) getEvents(w http.ResponseWriter, r *http.Request) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		httpError(w, http.StatusInternalServerError, "streaming unsupported")
+	release, why := s.streams.acquire(remoteIP(r.RemoteAddr))
+	if release == nil {
+		w.Header().Set("Retry-After", "10")
+		httpError(w, http.StatusServiceUnavailable, "event stream refused: "+why)
 		return
 	}
+	defer release()
+	// (The server's ReadTimeout does not end the stream: net/http clears
+	// the read deadline once the request is read.)
+	rc := http.NewResponseController(w)
 	ch, cancel := s.Events()
 	defer cancel()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	// Start with every slot, so a page that connects late is complete.
-	for _, v := range s.Slots() {
-		data, _ := json.Marshal(v)
-		fmt.Fprintf(w, "event: slot\ndata: %s\n\n", data)
+	// send writes under a fresh deadline and flushes; false: the client is
+	// gone or stopped reading.
+	send := func(write func()) bool {
+		if err := rc.SetWriteDeadline(time.Now().Add(s.opts.StreamWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return false
+		}
+		write()
+		return rc.Flush() == nil
 	}
-	fl.Flush()
+	// Start with every slot, so a page that connects late is complete.
+	if !send(func() {
+		w.WriteHeader(http.StatusOK)
+		for _, v := range s.Slots() {
+			data, _ := json.Marshal(v)
+			fmt.Fprintf(w, "event: slot\ndata: %s\n\n", data)
+		}
+	}) {
+		return
+	}
 	keep := time.NewTicker(15 * time.Second)
 	defer keep.Stop()
 	for {
+		var write func()
 		select {
 		case <-r.Context().Done():
 			return
 		case <-keep.C:
-			io.WriteString(w, ": keep-alive\n\n")
+			write = func() { io.WriteString(w, ": keep-alive\n\n") }
 		case m, ok := <-ch:
 			if !ok {
 				return
 			}
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, m.Data)
+			write = func() { fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, m.Data) }
 		}
-		fl.Flush()
+		if !send(write) {
+			return
+		}
 	}
+}
+
+// bodyError answers a body that could not be read: too large, or cut
+// off (the client went away, or sent too slowly for the server's
+// ReadTimeout).
+func bodyError(w http.ResponseWriter, err error) {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		httpError(w, http.StatusRequestEntityTooLarge, "body too large (at most 4 KiB)")
+		return
+	}
+	httpError(w, http.StatusBadRequest, "reading the body: "+err.Error())
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -450,8 +483,26 @@ func (s *Station) getBackup(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="attempts-%s.db"`, s.opts.Now().UTC().Format("20060102T150405Z")))
-	if _, err := b.Backup(r.Context(), w); err != nil {
+	// A large database may take longer than the server's WriteTimeout over
+	// a slow link: each write gets its own deadline instead, so a copy
+	// that moves goes on and one that stalls is dropped.
+	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), d: s.opts.StreamWriteTimeout}
+	if _, err := b.Backup(r.Context(), dw); err != nil {
 		// Headers are gone; a truncated body is all the client can see.
 		s.log.Error("station: backup failed", "err", err)
 	}
+}
+
+// deadlineWriter sets a write deadline of d before each write.
+type deadlineWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+	d  time.Duration
+}
+
+func (dw *deadlineWriter) Write(p []byte) (int, error) {
+	if err := dw.rc.SetWriteDeadline(time.Now().Add(dw.d)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	return dw.w.Write(p)
 }

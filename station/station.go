@@ -80,6 +80,15 @@ type Options struct {
 	Central interface{ Status() central.Status }
 	// Now is the clock for stats (tests set it); time.Now when nil.
 	Now func() time.Time
+	// StreamWriteTimeout bounds each write of the event stream and of the
+	// backup: a client that stops reading is dropped after it, and its
+	// goroutine ends (default 10 s).
+	StreamWriteTimeout time.Duration
+	// MaxEventStreams is how many /api/events streams may be open at once
+	// (default 32): one address of another host may hold a quarter of
+	// them, and the last quarter is kept for the station's own 127.0.0.1
+	// and ::1.
+	MaxEventStreams int
 }
 
 // Station runs the slots of one fixture. Create with New, start with Run.
@@ -88,6 +97,7 @@ type Station struct {
 	log     *slog.Logger
 	m       *metrics
 	events  *broker
+	streams *hostLimiter // open /api/events streams
 	workers []*worker
 	byName  map[string]*worker
 
@@ -130,6 +140,12 @@ func New(o Options) (*Station, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.StreamWriteTimeout <= 0 {
+		o.StreamWriteTimeout = 10 * time.Second
+	}
+	if o.MaxEventStreams <= 0 {
+		o.MaxEventStreams = 32
+	}
 	if o.OpenProbe == nil {
 		bus, log := o.Bus, o.Log
 		o.OpenProbe = func(ctx context.Context, f discover.Found) (drivers.Probe, error) {
@@ -153,7 +169,8 @@ func New(o Options) (*Station, error) {
 		return nil, err
 	}
 	m.buildInfo.WithLabelValues(orUnknown(o.Version), orUnknown(o.Revision), runtime.Version()).Set(1)
-	s := &Station{opts: o, log: o.Log, m: m, events: newBroker(), byName: map[string]*worker{}}
+	s := &Station{opts: o, log: o.Log, m: m, events: newBroker(), byName: map[string]*worker{},
+		streams: newHostLimiter(o.MaxEventStreams, max(1, o.MaxEventStreams/4), o.MaxEventStreams/4)}
 	for _, sc := range o.Slots {
 		if sc.Recipe == nil {
 			return nil, fmt.Errorf("station: slot %s has no recipe", sc.Name)

@@ -183,7 +183,10 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 	if err != nil {
 		return failed(fmt.Errorf("serve: listen on %s: %w", listen, err))
 	}
-	srv := &http.Server{Handler: st.Handler(reg), ReadHeaderTimeout: 10 * time.Second}
+	// Timeouts, header size and connection limits: see
+	// station.DefaultServerLimits (README, "HTTP limits").
+	srv := station.NewServer(st.Handler(reg), station.DefaultServerLimits)
+	ln = station.LimitListener(ln, station.DefaultServerLimits, log)
 	fmt.Fprintf(stdout, "flashstation %s: %d slots, %s mode; operator page http://%s/\n", cfg.Station, len(slots), cfg.Mode, pageHost(ln.Addr()))
 
 	runCtx, stopParts := context.WithCancel(ctx)
