@@ -131,6 +131,10 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 		if path, err = dbPath(); err != nil {
 			return err
 		}
+	} else if err := checkDBDir(f.config+": database", path); err != nil {
+		// Checked here, not by station check: the folder exists on the
+		// station (systemd's StateDirectory), not where a file is checked.
+		return err
 	}
 	store, err := jobs.Open(path, jobs.Options{Logger: log})
 	if err != nil {

@@ -29,6 +29,10 @@ func newUnitsCmd() *cobra.Command {
 // other, but bbolt's lock keeps them out while a writer (serve) has it.
 func openReader(path string) (*jobs.Store, error) {
 	s, err := jobs.Open(path, jobs.Options{ReadOnly: true})
+	if errors.Is(err, jobs.ErrInUse) {
+		// The alert rules send QA here while the station runs.
+		err = fmt.Errorf("%w: while it runs, ask the station instead (units list, show, export --station http://HOST:PORT; a copy from its /api/backup)", err)
+	}
 	return s, dbError(err)
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -171,7 +172,7 @@ func TestReadWhileWriterHoldsDB(t *testing.T) {
 	}
 	defer w.Close()
 	code, _, errOut := runCLI(t, "units", "show", "aa55", "--db", db)
-	if code != 1 || !strings.Contains(errOut, "is in use by another process (is flashstation serve running?)") {
+	if code != 1 || !strings.Contains(errOut, "is in use by another process (is flashstation serve running?): while it runs, ask the station instead (units list, show, export --station http://HOST:PORT") || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("beside a writer: exit %d, %q", code, errOut)
 	}
 }
@@ -317,5 +318,33 @@ func TestDBUnderMissingDirectory(t *testing.T) {
 				t.Fatalf("%s was created", filepath.Dir(missing))
 			}
 		})
+	}
+}
+
+// TestServeDatabaseUnderMissingDirectory: station.toml's database whose
+// folder does not exist stops serve with one line naming the file,
+// instead of a new database beside the real one.
+func TestServeDatabaseUnderMissingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	recipe, err := filepath.Abs(filepath.Join("..", "..", "recipes", "examples", "bluepill-blink.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "station.toml")
+	body := "station = \"t\"\ndatabase = \"mnt/attempts.db\"\n[http]\nlisten = \"127.0.0.1:0\"\n" +
+		"[[slot]]\nname = \"A1\"\nprobe = \"X\"\nrecipe = " + strconv.Quote(recipe) + "\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"serve", "--config", cfg, "--sim", "cmsis-dap-v2:stm32f103c8", "--instant"}, &out, &errb)
+	want := cfg + ": database " + filepath.Join(dir, "mnt", "attempts.db") + ": the directory " + filepath.Join(dir, "mnt") + " does not exist"
+	if code != 2 || !strings.Contains(errb.String(), want) || strings.Count(errb.String(), "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want 2 and one line containing %q", code, errb.String(), want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mnt")); err == nil {
+		t.Error("the missing directory was created")
 	}
 }
