@@ -124,8 +124,11 @@ func smallRecipe(t *testing.T, family, variant string, base uint32, img []byte, 
 	fmt.Fprintf(&b, "[firmware]\npath = \"image.bin\"\nbase = 0x%08X\nsha256 = \"%x\"\n", base, sum)
 	for _, s := range steps {
 		fmt.Fprintf(&b, "[[step]]\naction = %q\n", s)
-		if s == "unlock" || s == "mass-erase" {
+		switch s {
+		case "unlock":
 			b.WriteString("allow_erase = true\nif_locked = true\n")
+		case "mass-erase":
+			b.WriteString("allow_erase = true\n")
 		}
 	}
 	p := filepath.Join(dir, "recipe.toml")
