@@ -1,6 +1,9 @@
 package drivers
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // DAPOp is one DP or AP register access in a batch. Addr is the full
 // register address (for an AP, including the bank: 0x00..0xFC; for a DP,
@@ -57,9 +60,12 @@ type MemoryAccess interface {
 
 // MemoryPoller polls a 32-bit word until value&mask == want, on the probe
 // where it can (CMSIS-DAP value match), saving a USB round trip per poll.
-// It returns the last value read. Cancellation and deadline come from ctx.
+// It returns the last value read. timeout bounds the poll on the probe's
+// clock (see Deadline; 0: only ctx bounds it); it is checked between
+// rounds and never cancels a transfer. Running out of it wraps
+// ErrPollTimeout.
 type MemoryPoller interface {
-	PollMemory32(ctx context.Context, addr, mask, want uint32) (uint32, error)
+	PollMemory32(ctx context.Context, addr, mask, want uint32, timeout time.Duration) (uint32, error)
 }
 
 // Core register numbers as DCRSR REGSEL encodes them.

@@ -25,7 +25,7 @@ func TestInitDP(t *testing.T) {
 	f = newFake()
 	f.noPowerAck = true
 	_, err = InitDP(ctx, f)
-	if err == nil || !strings.Contains(err.Error(), "never showed CDBGPWRUPACK|CSYSPWRUPACK") || !errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || !strings.Contains(err.Error(), "never showed CDBGPWRUPACK|CSYSPWRUPACK") || !errors.Is(err, drivers.ErrPollTimeout) {
 		t.Fatalf("InitDP without ACK = %v", err)
 	}
 	f = newFake()
@@ -237,13 +237,13 @@ func TestPollMemory32(t *testing.T) {
 		}
 	}
 	f.store32(0x40022000, 0x01)
-	v, err := m.PollMemory32(ctx, 0x40022000, 0x20, 0x20)
+	v, err := m.PollMemory32(ctx, 0x40022000, 0x20, 0x20, 0)
 	if err != nil || v != 0x20 {
 		t.Fatalf("PollMemory32 = %x, %v", v, err)
 	}
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	v, err = m.PollMemory32(tctx, 0x40022004, 1, 1)
+	v, err = m.PollMemory32(tctx, 0x40022004, 1, 1, 0)
 	if !errors.Is(err, context.DeadlineExceeded) || v != 0 {
 		t.Fatalf("PollMemory32 never matching = %x, %v", v, err)
 	}

@@ -60,34 +60,48 @@ func (c *Core) write(ctx context.Context, addr, v uint32) error {
 	return c.mem.WriteMemory32(ctx, addr, []uint32{v})
 }
 
-// waitFor polls addr until value&mask == want within d (or ctx). Read
-// errors are retried until then: during a reset the AP may answer
-// FAULT or WAIT for a while.
-func (c *Core) waitFor(ctx context.Context, addr, mask, want uint32, d time.Duration) (uint32, error) {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	if p, ok := c.mem.(drivers.MemoryPoller); ok {
-		v, err := p.PollMemory32(ctx, addr, mask, want)
-		if err == nil || ctx.Err() != nil {
-			return v, err
-		}
-	}
-	var v uint32
+// waitFor polls addr until value&mask == want within d on the probe's
+// clock (drivers.Deadline: checked between reads, never cancelling one),
+// or until ctx ends. Read errors are retried until then: during a reset
+// the AP may answer FAULT or WAIT for a while.
+func (c *Core) waitFor(ctx context.Context, addr, mask, want uint32, d time.Duration) (reading, error) {
+	dl := drivers.NewDeadline(c.mem, d)
+	var got reading
 	var lastErr error
-	for {
-		var err error
-		v, err = c.read(ctx, addr)
-		if err == nil && v&mask == want {
-			return v, nil
+	if p, ok := c.mem.(drivers.MemoryPoller); ok {
+		v, err := p.PollMemory32(ctx, addr, mask, want, d)
+		if err == nil {
+			return reading{v, true}, nil
 		}
-		if err != nil {
+		if errors.Is(err, drivers.ErrPollTimeout) {
+			got = reading{v, true} // a poll that ran out read a value
+		}
+		if ctx.Err() != nil || dl.Passed() {
+			return got, err
+		}
+		lastErr = err
+	}
+	for {
+		v, err := c.read(ctx, addr)
+		if err == nil {
+			got = reading{v, true}
+			if v&mask == want {
+				return got, nil
+			}
+		} else {
 			lastErr = err
 		}
 		if ctx.Err() != nil {
 			if lastErr != nil {
-				return v, fmt.Errorf("%w (last read: %v)", ctx.Err(), lastErr)
+				return got, fmt.Errorf("%w (last read: %v)", ctx.Err(), lastErr)
 			}
-			return v, ctx.Err()
+			return got, ctx.Err()
+		}
+		if dl.Passed() {
+			if lastErr != nil {
+				return got, fmt.Errorf("%w after %v (last read: %v)", drivers.ErrPollTimeout, d, lastErr)
+			}
+			return got, fmt.Errorf("%w after %v", drivers.ErrPollTimeout, d)
 		}
 	}
 }
@@ -98,7 +112,7 @@ func (c *Core) Halt(ctx context.Context) error {
 		return fmt.Errorf("arm: halt: %w", err)
 	}
 	if v, err := c.waitFor(ctx, DHCSR, dhcsrSHalt, dhcsrSHalt, HaltTimeout); err != nil {
-		return fmt.Errorf("arm: halt: core did not halt (DHCSR 0x%08x): %w", v, err)
+		return fmt.Errorf("arm: halt: core did not halt (DHCSR %v): %w", v, err)
 	}
 	return nil
 }
@@ -128,7 +142,7 @@ func (c *Core) WaitHalted(ctx context.Context) error {
 			return nil
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("arm: wait for halt (DHCSR 0x%08x): %w", v, err)
+			return fmt.Errorf("arm: wait for halt (DHCSR %v): %w", v, err)
 		}
 	}
 }
@@ -151,7 +165,7 @@ func (c *Core) ResetAndHalt(ctx context.Context) error {
 	aerr := c.write(ctx, AIRCR, aircrKey|aircrSysReset)
 	v, err := c.waitFor(ctx, DHCSR, dhcsrSHalt, dhcsrSHalt, ResetTimeout)
 	if err != nil {
-		return fmt.Errorf("arm: reset and halt: core did not halt at the reset vector (DHCSR 0x%08x): %w", v, errors.Join(err, aerr))
+		return fmt.Errorf("arm: reset and halt: core did not halt at the reset vector (DHCSR %v): %w", v, errors.Join(err, aerr))
 	}
 	if err := c.write(ctx, DEMCR, demcr&^demcrVCCoreRst); err != nil {
 		return fmt.Errorf("arm: reset and halt: clear VC_CORERESET: %w", err)
@@ -177,7 +191,7 @@ func (c *Core) Reset(ctx context.Context) error {
 	// happened even when the AIRCR write went unacknowledged.
 	v, err := c.waitFor(ctx, DHCSR, dhcsrSResetSt, dhcsrSResetSt, ResetTimeout)
 	if err != nil {
-		return fmt.Errorf("arm: reset: no reset seen (DHCSR 0x%08x): %w", v, errors.Join(err, aerr))
+		return fmt.Errorf("arm: reset: no reset seen (DHCSR %v): %w", v, errors.Join(err, aerr))
 	}
 	return nil
 }

@@ -47,21 +47,36 @@ func InitDP(ctx context.Context, dap drivers.DAPAccess) (uint32, error) {
 	if err := dap.WriteDP(ctx, CTRLSTAT, req); err != nil {
 		return dpidr, fmt.Errorf("arm: power-up request: %w", err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, PowerUpTimeout)
-	defer cancel()
 	ack := csCDBGPWRUPACK | csCSYSPWRUPACK
-	v, err := poll(pctx, dap, nil, drivers.DAPOp{Addr: CTRLSTAT}, ack, ack)
+	got, err := poll(ctx, dap, nil, drivers.DAPOp{Addr: CTRLSTAT}, ack, ack, PowerUpTimeout)
 	if err != nil {
-		return dpidr, fmt.Errorf("arm: power-up: CTRL/STAT 0x%08x never showed CDBGPWRUPACK|CSYSPWRUPACK: %w", v, err)
+		return dpidr, fmt.Errorf("arm: power-up: CTRL/STAT %v never showed CDBGPWRUPACK|CSYSPWRUPACK: %w", got, err)
 	}
 	return dpidr, nil
 }
 
+// reading is a register value a poll read, or the fact that no read
+// succeeded: an error message must not quote a value never read.
+type reading struct {
+	v  uint32
+	ok bool
+}
+
+func (r reading) String() string {
+	if !r.ok {
+		return "(never read)"
+	}
+	return fmt.Sprintf("0x%08x", r.v)
+}
+
 // poll repeats setup+op until the value read by op matches, using a
 // value-match read (on the probe where it can) and a plain read to learn
-// the value. It returns the last value read.
-func poll(ctx context.Context, dap drivers.DAPAccess, setup []drivers.DAPOp, op drivers.DAPOp, mask, want uint32) (uint32, error) {
+// the value, for at most budget on dap's clock (drivers.Deadline; 0: only
+// ctx bounds it). It returns the last value read.
+func poll(ctx context.Context, dap drivers.DAPAccess, setup []drivers.DAPOp, op drivers.DAPOp, mask, want uint32, budget time.Duration) (reading, error) {
+	dl := drivers.NewDeadline(dap, budget)
 	var v uint32
+	var got reading
 	var lastErr error
 	for {
 		m := op
@@ -75,25 +90,29 @@ func poll(ctx context.Context, dap drivers.DAPAccess, setup []drivers.DAPOp, op 
 		if err == nil {
 			// The match read saw the value; v is a later read and may
 			// already differ (clear-on-read bits such as S_RESET_ST).
-			return v, nil
+			return reading{v, true}, nil
 		}
 		{
 			// A mismatch after the probe's retries shows as an error; a
 			// plain read tells it from a failed access.
 			pops := append(append([]drivers.DAPOp(nil), setup...), r)
 			if perr := dap.Batch(ctx, pops); perr != nil {
-				return v, perr
+				return got, perr
 			}
+			got = reading{v, true}
 			if v&mask == want&mask {
-				return v, nil
+				return got, nil
 			}
 			lastErr = err
 		}
 		if cerr := ctx.Err(); cerr != nil {
 			if lastErr != nil {
-				return v, fmt.Errorf("%w (last poll: %v)", cerr, lastErr)
+				return got, fmt.Errorf("%w (last poll: %v)", cerr, lastErr)
 			}
-			return v, cerr
+			return got, cerr
+		}
+		if dl.Passed() {
+			return got, fmt.Errorf("%w after %v (last poll: %v)", drivers.ErrPollTimeout, budget, lastErr)
 		}
 	}
 }

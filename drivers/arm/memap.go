@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/flashstation/flashstation/drivers"
 )
@@ -55,16 +56,23 @@ type MemAP struct {
 	mu     sync.Mutex
 	cswOK  bool
 	cswVal uint32
+
+	clock func() time.Duration // drivers.ClockOf the DAP
 }
+
+// Now is the probe's clock (drivers.Timed), so run control over this
+// MemAP measures its polls as the probe does.
+func (m *MemAP) Now() time.Duration { return m.clock() }
 
 var (
 	_ drivers.MemoryAccess = (*MemAP)(nil)
 	_ drivers.MemoryPoller = (*MemAP)(nil)
+	_ drivers.Timed        = (*MemAP)(nil)
 )
 
 // NewMemAP returns memory access through AP apsel of dap.
 func NewMemAP(dap drivers.DAPAccess, apsel uint8, opts MemAPOptions) (*MemAP, error) {
-	m := &MemAP{dap: dap, apsel: apsel, window: opts.TARWindow, csw: opts.CSW}
+	m := &MemAP{dap: dap, apsel: apsel, window: opts.TARWindow, csw: opts.CSW, clock: drivers.ClockOf(dap)}
 	if m.window == 0 {
 		m.window = DefaultTARWindow
 	}

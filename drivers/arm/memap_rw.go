@@ -1,6 +1,9 @@
 package arm
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Byte lanes (ADIv5.2 C2.2.6): an 8- or 16-bit access carries its data on
 // the lanes of its address, e.g. the byte at 0x…2 in bits 23:16 of DRW.
@@ -73,9 +76,10 @@ func (m *MemAP) WriteMemory8(ctx context.Context, addr uint32, src []byte) error
 func lane(addr uint32) uint32 { return 8 * (addr & 3) }
 
 // PollMemory32 repeats a value-match read of the word at addr until
-// value&mask == want or ctx ends, and returns the last value read. CSW
+// value&mask == want, ctx ends or timeout passes on the probe's clock
+// (drivers.MemoryPoller), and returns the last value read. CSW
 // auto-increment is off while polling so every read sees the same word.
-func (m *MemAP) PollMemory32(ctx context.Context, addr, mask, want uint32) (uint32, error) {
+func (m *MemAP) PollMemory32(ctx context.Context, addr, mask, want uint32, timeout time.Duration) (uint32, error) {
 	if err := checkAlign(addr, cswSize32); err != nil {
 		return 0, err
 	}
@@ -90,10 +94,10 @@ func (m *MemAP) PollMemory32(ctx context.Context, addr, mask, want uint32) (uint
 		}
 		setup = setup[1:]
 	}
-	v, err := poll(ctx, m.dap, setup, dapOp(m.apsel, DRW), mask, want)
+	got, err := poll(ctx, m.dap, setup, dapOp(m.apsel, DRW), mask, want, timeout)
 	if err != nil {
 		m.cswOK = false
-		return v, m.wrap(addr, true, err)
+		return got.v, m.wrap(addr, true, err)
 	}
-	return v, nil
+	return got.v, nil
 }

@@ -62,13 +62,28 @@ type Probe struct {
 	selectVal uint32
 	maskOK    bool
 	maskVal   uint32
+
+	clock func() time.Duration // link.ClockOf the Link
 }
 
 var (
 	_ drivers.Probe     = (*Probe)(nil)
 	_ drivers.DAPAccess = (*Probe)(nil)
 	_ drivers.Resetter  = (*Probe)(nil)
+	_ drivers.Timed     = (*Probe)(nil)
 )
+
+// Now is the probe's clock (drivers.Timed): modeled time on a simulated
+// Link, wall time otherwise.
+func (p *Probe) Now() time.Duration {
+	if p.clock == nil {
+		return time.Since(epoch)
+	}
+	return p.clock()
+}
+
+// epoch is the origin of Now on a Probe built without Open (tests).
+var epoch = time.Now()
 
 // Open queries the probe (capabilities, packet size and count, serial,
 // firmware) over l. The Probe owns l from here: Close closes it.
@@ -83,6 +98,7 @@ func Open(ctx context.Context, l link.Link, info OpenInfo) (*Probe, error) {
 	}
 	p := &Probe{
 		t:          newTransport(l, v1),
+		clock:      link.ClockOf(l),
 		log:        info.Logger,
 		waitRetry:  info.WaitRetry,
 		matchRetry: info.MatchRetry,

@@ -37,3 +37,21 @@ type Clocked interface {
 	// would have spent on everything sent over this probe so far.
 	ModeledTime() time.Duration
 }
+
+// ClockOf is the clock polls over l are measured on: l's modeled time when
+// l (or the Link a Recorder wraps) is Clocked, else the wall time since
+// the call.
+func ClockOf(l Link) func() time.Duration {
+	for {
+		r, ok := l.(*Recorder)
+		if !ok {
+			break
+		}
+		l = r.l
+	}
+	if c, ok := l.(Clocked); ok {
+		return c.ModeledTime
+	}
+	start := time.Now()
+	return func() time.Duration { return time.Since(start) }
+}

@@ -43,7 +43,13 @@ func (p *Probe) DAP() (drivers.DAPAccess, error) {
 
 type dap struct{ p *Probe }
 
-var _ drivers.DAPAccess = (*dap)(nil)
+var (
+	_ drivers.DAPAccess = (*dap)(nil)
+	_ drivers.Timed     = (*dap)(nil)
+)
+
+// Now is the probe's clock (drivers.Timed).
+func (d *dap) Now() time.Duration { return d.p.Now() }
 
 func dapWhat(port uint16, addr uint8) string {
 	if port == dpPort {

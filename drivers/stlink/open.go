@@ -39,7 +39,21 @@ type Probe struct {
 	// outOfStep is set once a transfer failed mid-command: every later
 	// command fails with it until the probe is reopened.
 	outOfStep error
+
+	clock func() time.Duration // link.ClockOf the Link
 }
+
+// Now is the probe's clock (drivers.Timed): modeled time on a simulated
+// Link, wall time otherwise.
+func (p *Probe) Now() time.Duration {
+	if p.clock == nil {
+		return time.Since(epoch)
+	}
+	return p.clock()
+}
+
+// epoch is the origin of Now on a Probe built without Open (tests).
+var epoch = time.Now()
 
 // Probe modes reported by GET_CURRENT_MODE (probes.md §2.2; OpenOCD
 // STLINK_DEV_*_MODE).
@@ -57,6 +71,7 @@ var (
 	_ drivers.Resetter      = (*Probe)(nil)
 	_ drivers.MemoryAccess  = (*Probe)(nil)
 	_ drivers.CoreControl   = (*Probe)(nil)
+	_ drivers.Timed         = (*Probe)(nil)
 )
 
 // Open identifies the ST-Link on l and brings it to idle: it reads the
@@ -66,7 +81,7 @@ var (
 // entering SWD leaves them (OpenOCD stlink_usb_exit_mode). Open takes
 // ownership of l: on error l is closed, on success Probe.Close closes it.
 func Open(ctx context.Context, l link.Link, info OpenInfo) (*Probe, error) {
-	p := &Probe{link: l, log: info.Logger, sleep: sleepCtx, tarBlock: 1024}
+	p := &Probe{link: l, log: info.Logger, sleep: sleepCtx, tarBlock: 1024, clock: link.ClockOf(l)}
 	if p.log == nil {
 		p.log = slog.Default()
 	}

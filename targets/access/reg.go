@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/flashstation/flashstation/drivers"
 	"github.com/flashstation/flashstation/drivers/cmsisdap"
 	"github.com/flashstation/flashstation/drivers/stlink"
 )
@@ -63,49 +64,65 @@ func (t *Target) Read16(ctx context.Context, addr uint32) (uint16, error) {
 }
 
 // ErrTimeout is wrapped by WaitFor when the value never matched in time.
-var ErrTimeout = errors.New("timed out")
+// It is drivers.ErrPollTimeout: the target's answer, not a station fault.
+var ErrTimeout = drivers.ErrPollTimeout
 
 // WaitFor polls the word at addr until value&mask == want, for at most
-// timeout (0: only ctx bounds it). It polls on the probe when it can. A
-// read that fails ends the wait at once: a flash controller that stops
-// answering will not start again by itself. It returns the last value.
+// timeout on the probe's clock (0: only ctx bounds it). The timeout is a
+// drivers.Deadline, checked between polls and never handed to a transfer:
+// a wall-clock deadline that expired part-way through a USB transfer
+// cancelled it, left the probe out of step ("probe disconnected") and made
+// the simulator's instant mode depend on how busy the host was. It polls
+// on the probe when it can. A read that fails ends the wait at once: a
+// flash controller that stops answering will not start again by itself.
+// It returns the last value.
 func (t *Target) WaitFor(ctx context.Context, addr, mask, want uint32, timeout time.Duration) (uint32, error) {
 	if t.broken != nil {
 		return 0, t.broken
 	}
-	pctx := ctx
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		pctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	dl := drivers.NewDeadline(t.timed(), timeout)
 	var v uint32
 	var err error
 	for {
 		if t.Poll != nil {
-			v, err = t.Poll.PollMemory32(pctx, addr, mask, want&mask)
+			v, err = t.Poll.PollMemory32(ctx, addr, mask, want&mask, timeout)
 		} else {
-			v, err = t.hostPoll(pctx, addr, mask, want&mask)
+			v, err = t.hostPoll(ctx, dl, addr, mask, want&mask)
 		}
 		// A busy bus (WAIT past the probe's retries) is no answer yet.
-		if err == nil || !isWait(err) || pctx.Err() != nil {
+		if err == nil || !isWait(err) || ctx.Err() != nil || dl.Passed() {
 			break
 		}
 	}
-	if err == nil {
+	switch {
+	case err == nil:
 		return v, nil
-	}
-	if ctx.Err() != nil {
+	case ctx.Err() != nil:
 		return v, fmt.Errorf("access: waiting for 0x%08X: %w", addr, ctx.Err())
-	}
-	if pctx.Err() != nil {
+	case errors.Is(err, drivers.ErrPollTimeout):
+		// The poll read v and it never matched.
 		return v, fmt.Errorf("access: 0x%08X read 0x%08X, still not 0x%08X under mask 0x%08X after %v: %w",
 			addr, v, want&mask, mask, timeout, ErrTimeout)
+	case isWait(err) && dl.Passed():
+		return v, fmt.Errorf("access: waiting for 0x%08X: the bus stayed busy for %v: %w (%w)", addr, timeout, ErrTimeout, err)
 	}
 	return v, fmt.Errorf("access: waiting for 0x%08X: %w", addr, err)
 }
 
-func (t *Target) hostPoll(ctx context.Context, addr, mask, want uint32) (uint32, error) {
+// Deadline starts a budget of d on the probe's clock (drivers.Deadline):
+// for a family's own poll loops, checked between accesses.
+func (t *Target) Deadline(d time.Duration) drivers.Deadline { return drivers.NewDeadline(t.timed(), d) }
+
+// timed is what measures the target's time: the memory access or the
+// probe, whichever keeps a clock (drivers.Timed); wall time otherwise.
+func (t *Target) timed() any {
+	if _, ok := t.Mem.(drivers.Timed); ok {
+		return t.Mem
+	}
+	return t.Probe
+}
+
+func (t *Target) hostPoll(ctx context.Context, dl drivers.Deadline, addr, mask, want uint32) (uint32, error) {
 	var buf [1]uint32
 	for {
 		if err := t.Mem.ReadMemory32(ctx, addr, buf[:]); err != nil {
@@ -116,6 +133,9 @@ func (t *Target) hostPoll(ctx context.Context, addr, mask, want uint32) (uint32,
 		}
 		if err := ctx.Err(); err != nil {
 			return buf[0], err
+		}
+		if dl.Passed() {
+			return buf[0], drivers.ErrPollTimeout
 		}
 	}
 }

@@ -10,17 +10,18 @@ import (
 
 // waitReady waits for NVMC READY. A busy NVMC may stall the bus: the probe
 // retries the SWD WAITs and the poll carries on.
+// timeout is on the probe's clock, checked between reads (never a
+// context deadline that would cancel a transfer part-way).
 func (s *Session) waitReady(ctx context.Context, timeout time.Duration, what string) error {
-	wctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	dl := s.t.Deadline(timeout)
 	for {
-		_, err := s.t.WaitFor(wctx, nvmcReady, 1, 1, 0)
+		_, err := s.t.WaitFor(ctx, nvmcReady, 1, 1, timeout)
 		if err == nil {
 			return nil
 		}
 		// A refused read (WAIT beyond the probe's retries) is no answer
 		// yet; only the deadline ends the wait.
-		if wctx.Err() != nil {
+		if ctx.Err() != nil || dl.Passed() {
 			return fmt.Errorf("nrf52: NVMC never became ready %s: %w", what, err)
 		}
 		s.recoverDP(ctx)

@@ -147,8 +147,7 @@ func (s *Session) syncCSW(ctx context.Context) error {
 
 // pollCtrl polls a CTRL-AP register until it reads want.
 func (s *Session) pollCtrl(ctx context.Context, reg uint8, want uint32, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	dl := drivers.NewDeadline(s.ctrl, timeout) // between polls, never mid-transfer
 	var v uint32
 	for {
 		// A value-match read polls on a CMSIS-DAP probe; the plain read
@@ -162,8 +161,17 @@ func (s *Session) pollCtrl(ctx context.Context, reg uint8, want uint32, timeout 
 		if err == nil && r == want {
 			return nil
 		}
+		if err != nil {
+			if ctx.Err() != nil || dl.Passed() {
+				return fmt.Errorf("CTRL-AP register 0x%02X never read 0x%08X: %w", reg, want, err)
+			}
+			continue
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("CTRL-AP register 0x%02X reads 0x%08X, want 0x%08X: %w", reg, r, want, ctx.Err())
+		}
+		if dl.Passed() {
+			return fmt.Errorf("CTRL-AP register 0x%02X reads 0x%08X, want 0x%08X after %v: %w", reg, r, want, timeout, drivers.ErrPollTimeout)
 		}
 	}
 }
