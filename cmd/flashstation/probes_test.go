@@ -39,6 +39,20 @@ func TestProbesSim(t *testing.T) {
 		!strings.Contains(out.String(), "jlink  000801000000  usb:1-1.1") {
 		t.Errorf("J-Link listing: exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
 	}
+	// The STM32H750 board answers with its DPv2 DPIDR through each probe kind.
+	out.Reset()
+	if code := run(context.Background(), []string{"probes", "--json", "--sim", "cmsis-dap-v2:stm32h750vb,stlink-v2:stm32h750vb,stlink-v3:stm32h750vb+locked"}, &out, &errb); code != 0 {
+		t.Fatalf("h750 listing: exit %d, stderr %s", code, errb.String())
+	}
+	var h7 struct{ Probes []probeReport }
+	if err := json.Unmarshal(out.Bytes(), &h7); err != nil || len(h7.Probes) != 3 {
+		t.Fatalf("h750 listing: %v\n%s", err, out.String())
+	}
+	for _, p := range h7.Probes {
+		if p.DPIDR == nil || *p.DPIDR != 0x6BA02477 {
+			t.Errorf("%s: DPIDR %v, want 0x6BA02477", p.Kind, p.DPIDR)
+		}
+	}
 	out.Reset()
 	if code := run(context.Background(), []string{"probes", "--sim", "cmsis-dap-v2:stm32f412"}, &out, &errb); code != 2 {
 		t.Errorf("bad spec: exit %d", code)

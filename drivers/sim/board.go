@@ -7,6 +7,7 @@ import (
 	"github.com/flashstation/flashstation/drivers/sim/chip/rp2040"
 	"github.com/flashstation/flashstation/drivers/sim/chip/stm32f1"
 	"github.com/flashstation/flashstation/drivers/sim/chip/stm32f4"
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32h7"
 	"github.com/flashstation/flashstation/drivers/sim/clock"
 	"github.com/flashstation/flashstation/drivers/sim/dap"
 	"github.com/flashstation/flashstation/drivers/sim/fault"
@@ -24,6 +25,9 @@ func newBoard(s SlotSpec, seed uint64, clk *clock.Clock, faults *fault.Injector)
 		swj = true
 	case ChipSTM32F411CE:
 		chip, err = stm32f4.New(stm32f4.Config{Variant: string(s.Chip), Locked: s.Locked, Seed: seed, Clock: clk, Faults: faults})
+		swj = true
+	case ChipSTM32H750VB:
+		chip, err = stm32h7.New(stm32h7.Config{Variant: string(s.Chip), Locked: s.Locked, Seed: seed, Clock: clk, Faults: faults})
 		swj = true
 	case ChipNRF52840:
 		variant := "AAD0" // legacy APPROTECT, latched from UICR at reset

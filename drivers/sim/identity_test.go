@@ -13,6 +13,8 @@ import (
 	"github.com/flashstation/flashstation/drivers/sim/chip/rp2040"
 	"github.com/flashstation/flashstation/drivers/sim/chip/stm32f1"
 	"github.com/flashstation/flashstation/drivers/sim/chip/stm32f4"
+	"github.com/flashstation/flashstation/drivers/sim/chip/stm32h7"
+	"github.com/flashstation/flashstation/drivers/sim/chip/w25q"
 	"github.com/flashstation/flashstation/drivers/sim/cmsisdap"
 	"github.com/flashstation/flashstation/drivers/sim/hw"
 	"github.com/flashstation/flashstation/drivers/sim/jlink"
@@ -155,6 +157,8 @@ func simIdentities(t *testing.T) map[string]string {
 	m := stm("stm32f411ce", f4, true)
 	put("stm32f411ce/flash-size", fmt.Sprintf("0x%04X", m.r32(0x1FFF7A20)>>16)) // u16 at 0x1FFF7A22
 
+	h7Identities(t, put)
+
 	n, err := nrf52.New(nrf52.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -261,4 +265,47 @@ func simIdentities(t *testing.T) map[string]string {
 	}
 	desc("jlink", jlink.New("000801000001").Descriptor())
 	return out
+}
+
+// h7Identities reads the STM32H750VB board's values: its DP and three
+// APs, the ST and Cortex-M7 ROM tables and components, DBGMCU through the
+// system bus, and the W25Q64JV's IDs through QUADSPI's flash model.
+func h7Identities(t *testing.T, put func(k, v string)) {
+	h, err := stm32h7.New(stm32h7.Config{Variant: "stm32h750vb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp := h.DebugPorts()[0]
+	jt := h.JTAGChain()
+	p := "stm32h750vb"
+	put(p+"/dpidr", hex32(dp.DPIDR))
+	put(p+"/dp-targetid", hex32(dp.TargetID))
+	put(p+"/jtag-cpu-tap", hex32(jt[1].IDCODE))
+	put(p+"/jtag-bs-tap", hex32(jt[0].IDCODE))
+	for i, ap := range dp.APs {
+		put(fmt.Sprintf("%s/ap%d-idr", p, i), hex32(ap.Mem.IDR))
+	}
+	put(p+"/ap0-base", hex32(dp.APs[0].Mem.BASE))
+	m := memAP{t, dp.APs[0].Mem.Bus}
+	put(p+"/cpuid", hex32(m.r32(0xE000ED00)))
+	put(p+"/dbgmcu-idcode", hex32(m.r32(0x5C001000)))
+	put(p+"/flash-size", fmt.Sprintf("0x%04X", m.r32(0x1FF1E880)&0xFFFF))
+	put(p+"/st-rom-table-pidr", m.pidr(0xE00FE000))
+	put(p+"/rom-table-pidr", m.pidr(0xE00FF000))
+	put(p+"/scs-pidr", m.pidr(0xE000E000))
+	put(p+"/dwt-pidr", m.pidr(0xE0001000))
+	put(p+"/fpb-pidr", m.pidr(0xE0002000))
+	put(p+"/itm-pidr", m.pidr(0xE0000000))
+	put(p+"/etm-pidr", m.pidr(0xE0041000))
+	put(p+"/cti-pidr", m.pidr(0xE0043000))
+	put(p+"/rom-table-tpiu-entry", hex32(m.r32(0xE00FF010)))
+	nor := h.NOR()
+	id := make([]byte, 3)
+	nor.Exec(w25q.Frame{Instruction: w25q.CmdJEDECID, InstrLines: 1, DataLines: 1}, nil, id)
+	put("w25q64jv/jedec-id", fmt.Sprintf("% X", id))
+	put("w25q64jv/device-id", fmt.Sprintf("0x%02X", nor.Part().DeviceID))
+	bfpt := make([]byte, 8)
+	nor.Exec(w25q.Frame{Instruction: w25q.CmdReadSFDP, InstrLines: 1, Address: 0x80, AddrLines: 1, AddrBytes: 3, Dummy: 8, DataLines: 1}, nil, bfpt)
+	put("w25q64jv/sfdp-bfpt-dword1", hex32(uint32(bfpt[0])|uint32(bfpt[1])<<8|uint32(bfpt[2])<<16|uint32(bfpt[3])<<24))
+	put("w25q64jv/sfdp-bfpt-dword2", hex32(uint32(bfpt[4])|uint32(bfpt[5])<<8|uint32(bfpt[6])<<16|uint32(bfpt[7])<<24))
 }

@@ -31,6 +31,7 @@ const (
 	ChipSTM32F411CE ChipName = "stm32f411ce"
 	ChipNRF52840    ChipName = "nrf52840"
 	ChipRP2040      ChipName = "rp2040"
+	ChipSTM32H750VB ChipName = "stm32h750vb" // WeAct-style board: the MCU and a W25Q64JV on QUADSPI
 )
 
 // ProbeKinds and ChipNames list what a spec may name, in the order errors
@@ -38,7 +39,7 @@ const (
 var (
 	ProbeKinds = []ProbeKind{ProbeCMSISDAPv1, ProbeCMSISDAPv2, ProbeSTLinkV2, ProbeSTLinkV2Old,
 		ProbeSTLinkV21, ProbeSTLinkV3, ProbeJLink}
-	ChipNames = []ChipName{ChipSTM32F103C8, ChipSTM32F103CB, ChipSTM32F411CE, ChipNRF52840, ChipRP2040}
+	ChipNames = []ChipName{ChipSTM32F103C8, ChipSTM32F103CB, ChipSTM32F411CE, ChipNRF52840, ChipRP2040, ChipSTM32H750VB}
 )
 
 // SlotSpec is one simulated probe and the board in its nest.

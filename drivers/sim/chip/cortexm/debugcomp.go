@@ -73,8 +73,11 @@ func (c *Core) dwtWrite(a, v uint32) {
 }
 
 func (c *Core) fpbCodeComps() int {
-	if c.v6 {
+	switch {
+	case c.v6:
 		return 4
+	case c.part == 0xC27:
+		return 8 // Cortex-M7: OpenOCD "stm32h7x.cpu0: hardware has 8 breakpoints, 4 watchpoints" (mbed-os#43)
 	}
 	return 6
 }
@@ -83,7 +86,7 @@ func (c *Core) fpbComps() int {
 	if c.v6 {
 		return 4
 	}
-	return 8 // 6 code + 2 literal
+	return 8 // 6 code + 2 literal; the M7's 8 are all code
 }
 
 func (c *Core) fpbRead(a uint32) uint32 {
@@ -91,8 +94,8 @@ func (c *Core) fpbRead(a uint32) uint32 {
 	switch {
 	case off == 0x000:
 		v := uint32(c.fpbCodeComps()) << 4
-		if !c.v6 {
-			v |= 2 << 8 // NUM_LIT
+		if !c.v6 && c.part != 0xC27 {
+			v |= 2 << 8 // NUM_LIT; the M7 has no literal comparators
 		}
 		if c.fpb.enable {
 			v |= 1
@@ -124,6 +127,8 @@ func (c *Core) romPart() uint32 {
 	switch c.part {
 	case 0xC24:
 		return 0x4C4
+	case 0xC27:
+		return 0x4C7 // pyOCD#1499: "<e00ff000:ROM class=1 designer=43b:Arm part=4c7>"
 	case 0xC20:
 		return 0x471
 	case 0xC60:
@@ -151,6 +156,9 @@ func (c *Core) romRead(a uint32) uint32 {
 	case 0x010:
 		if c.v6 {
 			return 0
+		}
+		if c.part == 0xC27 {
+			return 0xFFF41002 // TPIU: not present in the M7's table (probe-rs#394)
 		}
 		return 0xFFF41003 // TPIU
 	case 0x014:

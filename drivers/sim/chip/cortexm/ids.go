@@ -10,6 +10,13 @@ package cortexm
 //   - Cortex-M4 r0p1 (STM32F405, nRF52), J-Link: "000BB00C SCS-M7",
 //     "003BB002 DWT", "002BB003 FPB", "003BB001 ITM", "CID: B105900D, PID:
 //     000BB9A1 TPIU", "000BB925 ETM".
+//   - Cortex-M7 r1p1 (STM32H7), pyOCD on an STM32H745 (pyOCD#1499): the M7
+//     ROM table at 0xE00FF000 (part 4c7) lists "SCS v7-M ... part=00c",
+//     "DWT v7-M ... part=002", "FPB v7-M ... part=00e", "ITM v7-M ...
+//     part=001" and nothing else; TPIU and ETM sit outside it (ST's ROM
+//     table and the APB-AP). Revisions: Black Magic on a Cortex-M7
+//     (blackmagic#1712) "FBP ... PIDR = 0x00000004000bb00e" and ITM PIDR2
+//     0x0B (revision 0); SCS and DWT revisions are UNCONFIRMED (0).
 //   - Cortex-M0+ (STM32L072 in Black Magic's dump, blackmagic#507): "PIDR =
 //     0x04000bb008" SCS, "0x04000bb00a" DWT, "0x04000bb00b" BPU.
 type component struct {
@@ -36,6 +43,10 @@ var (
 		{0xE0002000, 0x003, 2, classGeneric}, {0xE0000000, 0x001, 3, classGeneric},
 		{0xE0040000, 0x9A1, 0, classCoreSight}, {0xE0041000, partETM, 0, classCoreSight},
 	}
+	componentsM7 = []component{
+		{0xE000E000, 0x00C, 0, classGeneric}, {0xE0001000, 0x002, 0, classGeneric},
+		{0xE0002000, 0x00E, 0, classGeneric}, {0xE0000000, 0x001, 0, classGeneric},
+	}
 	componentsV6M = []component{
 		{0xE000E000, 0x008, 0, classGeneric}, {0xE0001000, 0x00A, 0, classGeneric},
 		{0xE0002000, 0x00B, 0, classGeneric},
@@ -49,6 +60,8 @@ func (c *Core) components() []component {
 		return componentsV6M
 	case c.part == 0xC24:
 		return componentsM4
+	case c.part == 0xC27:
+		return componentsM7
 	}
 	return componentsM3
 }
