@@ -161,7 +161,7 @@ func TestImagesRecord(t *testing.T) {
 		t.Errorf("old record decoded as firmware %q images %v", o.FirmwareSHA256, o.Images)
 	}
 	var text bytes.Buffer
-	if err := WriteUnit(&text, "x", []*Attempt{got}); err != nil {
+	if err := WriteUnit(&text, "x", []*Attempt{got}, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(text.String(), "images boot="+sha('1')[:12]+" app="+sha('2')[:12]) {

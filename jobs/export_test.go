@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -134,7 +135,7 @@ func TestWriteUnitAndTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteUnit(&buf, "bb02", got); err != nil {
+	if err := WriteUnit(&buf, "bb02", got, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -145,7 +146,7 @@ func TestWriteUnitAndTable(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	if err := WriteTable(&buf, got); err != nil {
+	if err := WriteTable(&buf, got, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	if lines := strings.Count(buf.String(), "\n"); lines != 4 || !strings.HasPrefix(buf.String(), "ID ") {

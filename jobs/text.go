@@ -8,12 +8,29 @@ import (
 	"time"
 )
 
-// WriteTable prints attempts one per line under a header, for a terminal.
-func WriteTable(w io.Writer, attempts []*Attempt) error {
+// Text output shows times in the reader's zone with the offset beside
+// them (operators and QA read local time; the offset keeps a line pasted
+// into a ticket unambiguous across zones and DST). JSON and CSV stay
+// RFC 3339 UTC. loc is that zone: time.UTC prints +00:00; nil is time.Local.
+
+// textTime is how text output writes an instant: "2025-03-01 09:00:00 +01:00".
+const textTime = time.DateTime + " -07:00"
+
+func zone(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.Local
+	}
+	return loc
+}
+
+// WriteTable prints attempts one per line under a header, for a terminal,
+// with times in loc.
+func WriteTable(w io.Writer, attempts []*Attempt, loc *time.Location) error {
+	loc = zone(loc)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTARTED\tRESULT\tSLOT\tUNIT\tRECIPE\tDURATION\tFAILED STEP")
 	for _, a := range attempts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Started.UTC().Format(time.DateTime),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Started.In(loc).Format(textTime),
 			a.Result, dash(a.Slot), dash(a.UnitUID), a.Recipe, attemptDuration(a), dash(a.FailedStep))
 	}
 	if err := tw.Flush(); err != nil {
@@ -24,7 +41,10 @@ func WriteTable(w io.Writer, attempts []*Attempt) error {
 
 // WriteUnit prints every attempt of one unit step by step, with each step's
 // log lines indented beneath it: what QA reads when a unit comes back.
-func WriteUnit(w io.Writer, uid string, attempts []*Attempt) error {
+// Times are in loc: each attempt's start in full with its offset, log
+// lines as the time of day in the same zone.
+func WriteUnit(w io.Writer, uid string, attempts []*Attempt, loc *time.Location) error {
+	loc = zone(loc)
 	ew := &errWriter{w: w}
 	counts := map[Result]int{}
 	for _, a := range attempts {
@@ -39,7 +59,7 @@ func WriteUnit(w io.Writer, uid string, attempts []*Attempt) error {
 	ew.printf("unit %s: %d attempt%s (%s)\n", uid, len(attempts), plural(len(attempts)), strings.Join(tally, ", "))
 	for _, a := range attempts {
 		ew.printf("\nattempt %s  %s  %s  %s\n", a.ID, strings.ToUpper(string(a.Result)),
-			a.Started.UTC().Format(time.RFC3339), attemptDuration(a))
+			a.Started.In(loc).Format(textTime), attemptDuration(a))
 		ew.printf("  station %s  slot %s  probe %s\n", dash(a.Station), dash(a.Slot), dash(a.ProbeSerial))
 		if len(a.Images) == 0 {
 			ew.printf("  recipe %s (sha256 %s)  firmware sha256 %s\n", a.Recipe, short(a.RecipeSHA256), short(a.FirmwareSHA256))
@@ -71,7 +91,7 @@ func WriteUnit(w io.Writer, uid string, attempts []*Attempt) error {
 			}
 			ew.printf("\n")
 			for _, l := range s.Log {
-				ew.printf("      %s %-5s %s\n", l.Time.UTC().Format("15:04:05.000"), l.Level, l.Msg)
+				ew.printf("      %s %-5s %s\n", l.Time.In(loc).Format("15:04:05.000"), l.Level, l.Msg)
 			}
 		}
 	}

@@ -96,12 +96,18 @@ func newUnitsListCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	var sf stationFlags
+	var zf zoneFlag
 	dbPath := addDBFlag(cmd)
 	ff.bind(cmd, 50)
 	sf.bind(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array")
+	zf.bind(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array (times in RFC 3339 UTC)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		f, err := ff.build(time.Now())
+		loc, err := zf.location()
+		if err != nil {
+			return err
+		}
+		f, err := ff.build(time.Now().In(loc))
 		if err != nil {
 			return err
 		}
@@ -138,7 +144,7 @@ func newUnitsListCmd() *cobra.Command {
 			}
 			return writeJSON(cmd.OutOrStdout(), attempts)
 		}
-		return jobs.WriteTable(cmd.OutOrStdout(), attempts)
+		return jobs.WriteTable(cmd.OutOrStdout(), attempts, loc)
 	}
 	return cmd
 }
@@ -157,13 +163,19 @@ func newUnitsShowCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 	}
 	var sf stationFlags
+	var zf zoneFlag
 	dbPath := addDBFlag(cmd)
 	sf.bind(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	zf.bind(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document (times in RFC 3339 UTC)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		uid, err := jobs.NormalizeUID(args[0])
 		if err != nil {
 			return badInput(err)
+		}
+		loc, err := zf.location()
+		if err != nil {
+			return err
 		}
 		remote, err := sf.client(cmd)
 		if err != nil {
@@ -191,7 +203,7 @@ func newUnitsShowCmd() *cobra.Command {
 		if asJSON {
 			return writeJSON(cmd.OutOrStdout(), unitReport{UID: uid, Attempts: attempts})
 		}
-		return jobs.WriteUnit(cmd.OutOrStdout(), uid, attempts)
+		return jobs.WriteUnit(cmd.OutOrStdout(), uid, attempts, loc)
 	}
 	return cmd
 }
@@ -220,7 +232,13 @@ func newUnitsExportCmd() *cobra.Command {
 		if err := refuseOverwrite("-o", out, force); err != nil {
 			return err
 		}
-		f, err := ff.build(time.Now())
+		// Output is RFC 3339 UTC; --since dates still read in $TZ's zone,
+		// as units list reads them.
+		loc, err := displayLocation(os.LookupEnv, false)
+		if err != nil {
+			return err
+		}
+		f, err := ff.build(time.Now().In(loc))
 		if err != nil {
 			return err
 		}
