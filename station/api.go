@@ -34,12 +34,15 @@ import (
 //	{"station": "line-3", "mode": "pedal", "cycle": 12, "running": true,
 //	 "slots": [SlotView…], "unassigned": [ProbeView…]}
 type SlotsResponse struct {
-	Station    string        `json:"station"`
-	Mode       fixtures.Mode `json:"mode"`
-	Cycle      int64         `json:"cycle"`   // the last cycle started
-	Running    bool          `json:"running"` // a cycle is under way
-	Slots      []SlotView    `json:"slots"`
-	Unassigned []ProbeView   `json:"unassigned"`
+	Station string        `json:"station"`
+	Mode    fixtures.Mode `json:"mode"`
+	Cycle   int64         `json:"cycle"`   // the last cycle started
+	Running bool          `json:"running"` // a cycle is under way
+	// LastCycle is the last cycle's "started" event while it runs, its
+	// "ended" event after; null before the first press.
+	LastCycle  *CycleEvent `json:"last_cycle"`
+	Slots      []SlotView  `json:"slots"`
+	Unassigned []ProbeView `json:"unassigned"`
 }
 
 // SlotView is one slot as the operator page draws it.

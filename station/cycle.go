@@ -3,6 +3,7 @@ package station
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"math"
 	"time"
 
@@ -83,7 +84,9 @@ func (s *Station) Cycle(source string) CycleResult {
 	s.cycle = c
 	// "started" goes out before any worker can publish its slot or the
 	// cycle's end.
-	s.events.publish("cycle", CycleEvent{Cycle: c.id, State: "started", Source: source, Slots: c.slots, Started: c.started})
+	ev := CycleEvent{Cycle: c.id, State: "started", Source: source, Slots: c.slots, Started: c.started}
+	s.lastCycle = &ev
+	s.events.publish("cycle", ev)
 	for _, w := range claimed {
 		w.start <- c // buffered 1, empty while the slot was not busy
 	}
@@ -101,14 +104,20 @@ func (s *Station) slotDone(c *cycle, w *worker, last *jobs.Attempt) {
 	if end && s.cycle == c {
 		s.cycle = nil
 	}
+	var ev CycleEvent
+	if end {
+		ended := time.Now()
+		ev = CycleEvent{Cycle: c.id, State: "ended", Source: c.source, Slots: c.slots, Started: c.started,
+			Ended: ended, Duration: ended.Sub(c.started).Seconds(), Results: maps.Clone(c.results)}
+		// A page loaded now says what the last cycle did, not "Ready".
+		s.lastCycle = &ev
+	}
 	s.mu.Unlock()
 	if !end {
 		return
 	}
-	ended := time.Now()
-	s.m.cycleDuration.Observe(ended.Sub(c.started).Seconds())
-	s.events.publish("cycle", CycleEvent{Cycle: c.id, State: "ended", Source: c.source, Slots: c.slots, Started: c.started,
-		Ended: ended, Duration: ended.Sub(c.started).Seconds(), Results: c.results})
+	s.m.cycleDuration.Observe(ev.Duration)
+	s.events.publish("cycle", ev)
 }
 
 // Abort cancels running attempts: every slot, or the one named. Aborted

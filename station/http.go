@@ -222,7 +222,7 @@ func sameMachineBrowser(r *http.Request) string {
 
 func (s *Station) getSlots(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	resp := SlotsResponse{Station: s.opts.Name, Mode: s.opts.Mode, Cycle: s.cycles, Running: s.cycle != nil}
+	resp := SlotsResponse{Station: s.opts.Name, Mode: s.opts.Mode, Cycle: s.cycles, Running: s.cycle != nil, LastCycle: s.lastCycle}
 	s.mu.Unlock()
 	resp.Slots = s.Slots()
 	resp.Unassigned = s.Unassigned()

@@ -21,9 +21,13 @@ const (
 	StatePass    State = "pass"    // the last attempt passed
 	StateFail    State = "fail"    // the board failed
 	StateError   State = "error"   // the station failed (probe, USB, hang)
+	// StateAborted: the operator stopped the attempt; the board in the
+	// nest is half-programmed until the next attempt, or (auto mode) until
+	// it leaves the nest.
+	StateAborted State = "aborted"
 )
 
-var allStates = []State{StateAbsent, StateIdle, StateRunning, StatePass, StateFail, StateError}
+var allStates = []State{StateAbsent, StateIdle, StateRunning, StatePass, StateFail, StateError, StateAborted}
 
 // metrics are the station's Prometheus series. Yields are left to recording
 // rules over the counters (rate of pass / rate of all), the Prometheus way;

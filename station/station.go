@@ -103,6 +103,7 @@ type Station struct {
 
 	mu         sync.Mutex
 	cycle      *cycle
+	lastCycle  *CycleEvent // the last cycle started, or ended; nil before any
 	cycles     int64
 	ignored    int64
 	unassigned []ProbeView

@@ -167,6 +167,7 @@ func (w *worker) runAuto(ctx context.Context) {
 		if !w.st.opts.BoardPresent(ctx, *f) {
 			if empty++; empty >= autoEmptyReadings {
 				flashed = false
+				w.boardLeft()
 			}
 			continue
 		}
@@ -179,6 +180,20 @@ func (w *worker) runAuto(ctx context.Context) {
 		w.mu.Unlock()
 		w.runSlot(ctx, nil)
 		flashed = true
+	}
+}
+
+// boardLeft: the nest emptied. A tile that said the board in it was
+// aborted half-way says READY again: that board is gone.
+func (w *worker) boardLeft() {
+	w.mu.Lock()
+	changed := w.view.State == StateAborted && !w.busy
+	if changed {
+		w.view.State, w.view.Reason, w.view.Detail, w.view.UnitUID = StateIdle, "", "", ""
+	}
+	w.mu.Unlock()
+	if changed {
+		w.publish()
 	}
 }
 
@@ -242,7 +257,7 @@ func (w *worker) finish(a *jobs.Attempt) {
 	case a.Result == jobs.Fail:
 		w.view.State = StateFail
 	case a.Result == jobs.Aborted:
-		w.view.State = StateIdle
+		w.view.State = StateAborted
 	default:
 		w.view.State = StateError
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/flashstation/flashstation/drivers"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -59,7 +60,8 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	ver, err := CheckVersion(ctx, cfg.Binary)
 	if err != nil {
-		return nil, err
+		// OpenOCD missing or too old: the station's set-up, not the board.
+		return nil, drivers.StationFault(err)
 	}
 	dir, err := os.MkdirTemp("", "flashstation-openocd-")
 	if err != nil {
@@ -103,7 +105,7 @@ func (s *Session) launch(ctx context.Context) error {
 		s.log.Log(context.Background(), min(lvl, slog.LevelInfo)-4, "openocd: "+msg, "variant", s.variant.Name)
 	})
 	if err != nil {
-		return err
+		return drivers.StationFault(err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, s.cfg.StartTimeout)
 	defer cancel()
@@ -111,13 +113,15 @@ func (s *Session) launch(ctx context.Context) error {
 	if err != nil {
 		if errors.Is(err, errExited) {
 			p.waitExit(time.Second)
-			return fmt.Errorf("openocd: could not start (%s): %s", s.cfg.TargetCfg, p.errorTail())
+			tail := p.errorTail()
+			return startFailure(fmt.Sprintf("openocd: could not start (%s): %s", s.cfg.TargetCfg, tail), tail)
 		}
 		p.kill()
 		if ctx.Err() != nil {
 			return fmt.Errorf("openocd: start: %w", ctx.Err())
 		}
-		return fmt.Errorf("openocd: no answer on Tcl port %d within %s: %s", port, s.cfg.StartTimeout, p.errorTail())
+		tail := p.errorTail()
+		return startFailure(fmt.Sprintf("openocd: no answer on Tcl port %d within %s: %s", port, s.cfg.StartTimeout, tail), tail)
 	}
 	s.proc, s.tcl = p, c
 	return nil

@@ -14,11 +14,16 @@ const STATES = {
   fail: { word: "FAIL", icon: "\u2716" },
   absent: { word: "NO PROBE", icon: "\u2014" },
   error: { word: "ERROR", icon: "\u26A0" },
+  // Stopped half-way by ABORT: the board in the nest is not finished.
+  aborted: { word: "ABORTED", icon: "\u25A0" },
 };
 
 const slots = new Map(); // name -> slot as the API sent it
 const tiles = new Map(); // name -> tile element
 let busy = false; // a START request is in flight
+// The status line's cycle: the newest of what /api/slots and the event
+// stream said, in whichever order they came.
+let shownCycle = { cycle: 0, ended: false };
 let events = null;
 let retryTimer = 0;
 
@@ -65,12 +70,14 @@ function notice(text) {
   n.hidden = !text;
 }
 
-// layout picks rows and columns: the places from station.toml when they
-// leave tiles big enough to read, else the squarest grid that fits the
-// screen, filled in place order (a station.toml without places puts every
-// slot in row 1, which would make 48 slivers).
-const MIN_TILE_W = 110;
-const MIN_TILE_H = 70;
+// layout picks rows and columns: the fixture's own rows and columns from
+// station.toml, so the screen is laid out like the fixture at every slot
+// count and screen size, unless that would make slivers (a station.toml
+// without places puts every slot in row 1); then the squarest grid that
+// fits the screen, filled in place order. The text on a tile is sized to
+// the tile by style.css.
+const MIN_TILE_W = 60;
+const MIN_TILE_H = 36;
 
 function layout(list) {
   const grid = $("grid");
@@ -148,7 +155,7 @@ function paint(s) {
   bar.hidden = !running;
   bar.firstChild.style.width = Math.round(Math.max(0, Math.min(1, s.progress || 0)) * 100) + "%";
   text(el, ".uid", s.unit_uid ? "UID " + s.unit_uid : "");
-  text(el, ".reason", s.state === "fail" || s.state === "error" ? s.reason : "");
+  text(el, ".reason", s.state === "fail" || s.state === "error" || s.state === "aborted" ? s.reason || "Aborted" : "");
   fitReason(el);
   el.title = [s.name, s.probe && s.probe.kind, s.probe && s.probe.serial].filter(Boolean).join(" \u00B7 ");
 }
@@ -244,7 +251,12 @@ function drawCentral(c) {
 }
 
 async function loadSlots() {
-  drawAll(await call("GET", "/api/slots"));
+  const body = await call("GET", "/api/slots");
+  drawAll(body);
+  // After a reload the status line says what the station is doing, or
+  // what the last cycle did, not "Ready".
+  if (body.last_cycle) onCycle(body.last_cycle);
+  else if (shownCycle.cycle === 0) $("cycle").textContent = "Ready";
 }
 
 async function loadStats() {
@@ -256,6 +268,10 @@ async function loadStats() {
 }
 
 function onCycle(c) {
+  const ended = c.state !== "started";
+  // An older view of the cycles (a slow /api/slots) never undoes a newer one.
+  if (c.cycle < shownCycle.cycle || (c.cycle === shownCycle.cycle && shownCycle.ended && !ended)) return;
+  shownCycle = { cycle: c.cycle, ended };
   const n = (c.slots || []).length;
   if (c.state === "started") {
     $("cycle").textContent = `Cycle ${c.cycle}: flashing ${n} slot${n === 1 ? "" : "s"}\u2026`;
@@ -272,7 +288,10 @@ function onCycle(c) {
 
 function setOnline(on) {
   document.body.classList.toggle("offline", !on);
-  if (!on) $("cycle").textContent = "Station offline";
+  if (!on) {
+    $("cycle").textContent = "Station offline";
+    shownCycle = { cycle: 0, ended: false }; // the reload after says it again
+  }
   startButton();
 }
 
@@ -288,7 +307,6 @@ function connect() {
     try {
       await loadSlots();
       setOnline(true);
-      $("cycle").textContent = "Ready";
       loadStats();
     } catch (_) {
       setOnline(false);

@@ -44,6 +44,12 @@ func chromium(t *testing.T) string {
 // phone home are off.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserSized(t, kioskW, kioskH)
+}
+
+// browserSized is browser with a screen of w x h CSS pixels.
+func browserSized(t *testing.T, w, h int) context.Context {
+	t.Helper()
 	// Not t.TempDir: Chromium's helpers may still be writing the profile
 	// as the test ends, and a failed removal would fail the test.
 	profile, err := os.MkdirTemp("", "flashstation-chromium-")
@@ -59,7 +65,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(kioskW, kioskH),
+		chromedp.WindowSize(w, h),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
@@ -74,7 +80,7 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(acancel)
 	tctx, tcancel := chromedp.NewContext(actx, chromedp.WithErrorf(func(string, ...any) {}))
 	t.Cleanup(tcancel)
-	if err := chromedp.Run(tctx, chromedp.EmulateViewport(kioskW, kioskH)); err != nil {
+	if err := chromedp.Run(tctx, chromedp.EmulateViewport(int64(w), int64(h))); err != nil {
 		t.Fatalf("starting Chromium: %v", err)
 	}
 	return tctx

@@ -34,10 +34,11 @@ type fakeStation struct {
 	offline  bool
 	central  *central.Status // the forwarder's state in /api/stats
 	subs     map[chan sse]bool
-	hold     chan struct{} // when set, a cycle waits half way through "program"
-	halfway  chan struct{} // closed when every running slot is half way
-	finished int64         // cycles ended
-	seq      uint64        // last SlotView.Seq handed out by setSlot
+	hold     chan struct{}       // when set, a cycle waits half way through "program"
+	halfway  chan struct{}       // closed when every running slot is half way
+	finished int64               // cycles ended
+	last     *station.CycleEvent // what /api/slots says of the last cycle
+	seq      uint64              // last SlotView.Seq handed out by setSlot
 	// stall, when set, holds a /api/slots answer after its snapshot was
 	// taken (closing stalled), as a slow network would.
 	stall, stalled chan struct{}
@@ -103,7 +104,7 @@ func (f *fakeStation) getSlots(w http.ResponseWriter, _ *http.Request) {
 	}
 	f.mu.Lock()
 	resp := station.SlotsResponse{Station: "line-3-flash-1", Mode: fixtures.ModePedal, Cycle: f.cycles,
-		Slots: append([]station.SlotView(nil), f.slots...), Unassigned: []station.ProbeView{}}
+		Slots: append([]station.SlotView(nil), f.slots...), Unassigned: []station.ProbeView{}, LastCycle: f.last}
 	stall, stalled := f.stall, f.stalled
 	f.stall = nil
 	f.mu.Unlock()
@@ -204,7 +205,8 @@ func (f *fakeStation) postCycle(w http.ResponseWriter, r *http.Request) {
 	}
 	f.cycles++
 	id := f.cycles
-	f.publish("cycle", station.CycleEvent{Cycle: id, State: "started", Source: "web", Slots: names, Started: time.Now()})
+	f.last = &station.CycleEvent{Cycle: id, State: "started", Source: "web", Slots: names, Started: time.Now()}
+	f.publish("cycle", *f.last)
 	go f.run(id, names)
 	writeJSON(w, http.StatusAccepted, station.CycleResult{Started: true, Cycle: id, Slots: names})
 }
@@ -246,7 +248,8 @@ func (f *fakeStation) run(id int64, names []string) {
 		results[jobs.Result(s.State)]++
 	})
 	f.mu.Lock()
-	f.publish("cycle", station.CycleEvent{Cycle: id, State: "ended", Source: "web", Slots: names, Results: results})
+	f.last = &station.CycleEvent{Cycle: id, State: "ended", Source: "web", Slots: names, Results: results}
+	f.publish("cycle", *f.last)
 	f.finished = id
 	f.mu.Unlock()
 }

@@ -78,8 +78,14 @@ func TestCycleFromStartButton(t *testing.T) {
 	if !disabled {
 		t.Error("START is enabled while a cycle runs")
 	}
+	// A reload mid-cycle says the cycle runs, not "Ready".
+	p.reload(8)
+	p.wait("the status line after a reload mid-cycle", `document.getElementById("cycle").textContent === "Cycle 1: flashing 7 slots\u2026"`)
 	close(f.hold)
 	p.wait("the cycle's end", `document.getElementById("cycle").textContent === "Cycle 1 done: 5 pass, 2 fail"`)
+	// And after the cycle, what it did.
+	p.reload(8)
+	p.wait("the status line after a reload", `document.getElementById("cycle").textContent === "Cycle 1 done: 5 pass, 2 fail"`)
 
 	got = p.tiles()
 	for _, name := range []string{"A1", "A2", "A4", "B1", "B3"} {
@@ -102,6 +108,31 @@ func TestCycleFromStartButton(t *testing.T) {
 		t.Errorf("stats read %q, want yield 93.8%%, first pass 87.5%%, 412 units/hour", stats)
 	}
 	p.screenshot("fake-cycle.png")
+}
+
+// reload reloads the page and waits until it is online with n tiles.
+func (p *pageT) reload(n int) {
+	p.t.Helper()
+	p.run(chromedp.Reload())
+	p.wait("the page online after a reload", fmt.Sprintf(`!document.body.classList.contains("offline") && document.querySelectorAll(".tile").length === %d`, n))
+}
+
+// An aborted board is half-programmed: its tile says so, with the unit,
+// and never READY.
+func TestAbortedTile(t *testing.T) {
+	slots := slotsOf(2, 2)
+	slots[0].State, slots[0].UnitUID, slots[0].Reason = station.StateAborted, "0x1F2E3D4C5B6A7988", "Aborted"
+	_, srv := newFake(t, slots, nil)
+	p := load(t, srv.URL, 2)
+	a1 := p.tiles()["A1"]
+	if a1.State != "aborted" || a1.Label != "\u25A0 ABORTED" || a1.Reason != "Aborted" || a1.UID != "UID 0x1F2E3D4C5B6A7988" {
+		t.Errorf("aborted tile: %s", dump(a1))
+	}
+	var line string
+	p.eval(`document.getElementById("cycle").textContent`, &line)
+	if line != "Ready" {
+		t.Errorf("status line before any cycle: %q", line)
+	}
 }
 
 // TestSpaceBarStartsOneCycle: the space bar is START, and pressing it on a

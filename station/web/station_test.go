@@ -140,6 +140,9 @@ func TestStationCycleEndToEnd(t *testing.T) {
 	if line != "Cycle 1 done: 3 pass, 1 fail" {
 		t.Errorf("cycle line %q", line)
 	}
+	// The station's /api/slots tells a reloaded page what the cycle did.
+	p.reload(4)
+	p.wait("the status line after a reload", `document.getElementById("cycle").textContent === "Cycle 1 done: 3 pass, 1 fail"`)
 	p.wait("stats after the cycle", `document.getElementById("stat-yield").textContent === "75.0%"`)
 	// The station's own content policy (no inline code, nothing from other
 	// origins) must not have blocked any part of the page.
