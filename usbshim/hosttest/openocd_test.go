@@ -18,6 +18,9 @@ func TestOpenOCD(t *testing.T) {
 		cmsisBulk = "-f interface/cmsis-dap.cfg -c {cmsis_dap_backend usb_bulk} -c {transport select swd}"
 		cmsisHID  = "-f interface/cmsis-dap.cfg -c {cmsis_dap_backend hid} -c {transport select swd}"
 		hla       = "-f interface/stlink.cfg -c {transport select hla_swd}"
+		// OpenOCD's st-link driver: ADIv5 DAP access over the ST-Link's
+		// own DAP commands (batched 32-bit accesses as RW_MISC).
+		dapdirect = "-f interface/stlink-dap.cfg -c {transport select dapdirect_swd}"
 	)
 	for _, tc := range []struct {
 		name, spec, iface, target string
@@ -25,21 +28,30 @@ func TestOpenOCD(t *testing.T) {
 		unlock                    string // OpenOCD's unlock for a locked chip, then a reset
 		flashOff                  int    // where the image goes, from the flash base
 		base                      uint32
+		size                      int // image bytes (default 2048)
 	}{
-		{"cmsis-dap-v2:stm32f103c8", "cmsis-dap-v2:stm32f103c8", cmsisBulk, "stm32f1x.cfg", true, "", 0, 0x08000000},
-		{"cmsis-dap-v2:stm32f103c8+locked", "cmsis-dap-v2:stm32f103c8+locked", cmsisBulk, "stm32f1x.cfg", true, "stm32f1x unlock 0", 0, 0x08000000},
-		{"cmsis-dap-v1:stm32f411ce", "cmsis-dap-v1:stm32f411ce", cmsisHID, "stm32f4x.cfg", true, "", 0, 0x08000000},
-		{"cmsis-dap-v1:stm32f103c8+locked", "cmsis-dap-v1:stm32f103c8+locked", cmsisHID, "stm32f1x.cfg", true, "stm32f1x unlock 0", 0, 0x08000000},
-		{"cmsis-dap-v2:nrf52840", "cmsis-dap-v2:nrf52840", cmsisBulk, "nrf52.cfg", true, "", 0x1000, 0},
-		{"cmsis-dap-v1:nrf52840+approtect", "cmsis-dap-v1:nrf52840+approtect", cmsisHID, "nrf52.cfg", true, "nrf52_recover", 0x1000, 0},
-		{"stlink-v2:stm32f103c8 hla", "stlink-v2:stm32f103c8", hla, "stm32f1x.cfg", false, "", 0, 0x08000000},
-		{"stlink-v2:stm32f103c8+clone hla", "stlink-v2:stm32f103c8+clone", hla, "stm32f1x.cfg", false, "", 0, 0x08000000},
-		{"stlink-v21:stm32f103c8+locked hla", "stlink-v21:stm32f103c8+locked", hla, "stm32f1x.cfg", false, "stm32f1x unlock 0", 0, 0x08000000},
-		{"stlink-v3:stm32f411ce hla", "stlink-v3:stm32f411ce", hla, "stm32f4x.cfg", false, "", 0, 0x08000000},
+		{"cmsis-dap-v2:stm32f103c8", "cmsis-dap-v2:stm32f103c8", cmsisBulk, "stm32f1x.cfg", true, "", 0, 0x08000000, 0},
+		{"cmsis-dap-v2:stm32f103c8+locked", "cmsis-dap-v2:stm32f103c8+locked", cmsisBulk, "stm32f1x.cfg", true, "stm32f1x unlock 0", 0, 0x08000000, 0},
+		{"cmsis-dap-v1:stm32f411ce", "cmsis-dap-v1:stm32f411ce", cmsisHID, "stm32f4x.cfg", true, "", 0, 0x08000000, 0},
+		{"cmsis-dap-v1:stm32f103c8+locked", "cmsis-dap-v1:stm32f103c8+locked", cmsisHID, "stm32f1x.cfg", true, "stm32f1x unlock 0", 0, 0x08000000, 0},
+		{"cmsis-dap-v2:nrf52840", "cmsis-dap-v2:nrf52840", cmsisBulk, "nrf52.cfg", true, "", 0x1000, 0, 0},
+		{"cmsis-dap-v1:nrf52840+approtect", "cmsis-dap-v1:nrf52840+approtect", cmsisHID, "nrf52.cfg", true, "nrf52_recover", 0x1000, 0, 0},
+		{"stlink-v2:stm32f103c8 hla", "stlink-v2:stm32f103c8", hla, "stm32f1x.cfg", false, "", 0, 0x08000000, 0},
+		{"stlink-v2:stm32f103c8+clone hla", "stlink-v2:stm32f103c8+clone", hla, "stm32f1x.cfg", false, "", 0, 0x08000000, 0},
+		{"stlink-v21:stm32f103c8+locked hla", "stlink-v21:stm32f103c8+locked", hla, "stm32f1x.cfg", false, "stm32f1x unlock 0", 0, 0x08000000, 0},
+		{"stlink-v3:stm32f411ce hla", "stlink-v3:stm32f411ce", hla, "stm32f4x.cfg", false, "", 0, 0x08000000, 0},
+		// 6 KiB: OpenOCD verifies it with READMEM_32BIT commands that run
+		// across the 4 KiB TAR auto-increment block.
+		{"stlink-v21:stm32f103c8+locked dapdirect", "stlink-v21:stm32f103c8+locked", dapdirect, "stm32f1x.cfg", true, "stm32f1x unlock 0", 0, 0x08000000, 6144},
+		{"stlink-v3:stm32f411ce dapdirect", "stlink-v3:stm32f411ce", dapdirect, "stm32f4x.cfg", true, "", 0, 0x08000000, 6144},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startServer(t, tc.spec)
-			img := image(uint64(len(tc.name)), 2048)
+			size := tc.size
+			if size == 0 {
+				size = 2048
+			}
+			img := image(uint64(len(tc.name)), size)
 			file := writeFile(t, "image.bin", img)
 			script := []string{"init"}
 			if tc.dap {

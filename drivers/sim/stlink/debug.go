@@ -128,6 +128,16 @@ func (f *Firmware) debug(c *[cmdLen]byte) {
 		}
 		f.dp.setOpen(c[2], sub == dbgInitAP)
 		f.status(statusOK)
+	case dbgRWMiscOut, dbgRWMiscIn:
+		if !v.hasRWMisc() {
+			f.unknown()
+			return
+		}
+		if sub == dbgRWMiscOut {
+			f.miscOut(c)
+		} else {
+			f.miscIn()
+		}
 	default:
 		f.unknown()
 	}

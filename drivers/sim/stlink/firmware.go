@@ -55,6 +55,7 @@ type Firmware struct {
 	wrLen     int // bytes announced; 0 when no data phase is pending
 	wrGot     int
 	wrRefused bool // the data is swallowed, not written
+	wrMisc    bool // the data phase is an RW_MISC batch (misc.go)
 	wrBuf     []byte
 
 	dp dpState
@@ -66,6 +67,10 @@ type Firmware struct {
 
 	nrstLow bool
 	rw      rwStatus
+
+	misc      []uint32 // the last RW_MISC batch's results then statuses; nil: none
+	miscItems int      // items of the batch whose data phase is pending
+	miscBad   int      // items of a batch too big to run
 }
 
 var _ hw.Firmware = (*Firmware)(nil)
@@ -83,7 +88,8 @@ func (f *Firmware) Reset() {
 	f.mode = modeMass
 	clear(f.replies) // replies not yet read are lost with the replug
 	f.replies, f.head = f.replies[:0], 0
-	f.wrLen, f.wrGot, f.wrBuf = 0, 0, f.wrBuf[:0]
+	f.wrLen, f.wrGot, f.wrBuf, f.wrMisc = 0, 0, f.wrBuf[:0], false
+	f.misc, f.miscBad = nil, 0
 	f.dp = dpState{}
 	f.swdDivisor, f.jtagDiv = 1, 32 // 1.8 MHz and 1.125 MHz, the firmware defaults
 	f.swdKHz, f.jtagKHz = v3DefaultKHz, v3JTAGKHz[0]
@@ -132,9 +138,14 @@ func (f *Firmware) Out(p []byte) {
 		f.wrGot += len(p)
 		if f.wrGot == f.wrLen {
 			f.wrLen, f.wrGot = 0, 0
-			if !f.wrRefused {
+			switch {
+			case f.wrRefused:
+			case f.wrMisc:
+				f.miscRun(f.wrBuf)
+			default:
 				f.rw = f.memWrite(f.wr, f.wrBuf)
 			}
+			f.wrMisc = false
 			f.wrBuf = f.wrBuf[:0]
 		}
 		return

@@ -108,9 +108,8 @@ func (f *Firmware) csw(m memCmd) uint32 {
 	return hi | cswAddrIncSingle | uint32(m.size>>1) // size field: 0, 1, 2
 }
 
-// setup selects the AP, sets CSW (when it changed) and TAR. The firmware
-// writes TAR once per command, so hosts keep a transfer inside the TAR
-// auto-increment block, as OpenOCD notes.
+// setup selects the AP, sets CSW (when it changed) and TAR, once per TAR
+// window of a command (tarWindow).
 func (f *Firmware) setup(ap uint8, csw, addr uint32) uint8 {
 	if s := f.selectReg(uint32(ap) << 24); s != statusOK {
 		return s
@@ -144,6 +143,40 @@ func (f *Firmware) failed(s uint8, addr uint32) rwStatus {
 // access i reports the bus error of access i-1. Data after a failure
 // stays zero; the host still gets the whole data phase.
 func (f *Firmware) memRead(m memCmd, out []byte) rwStatus {
+	for off := 0; off < m.n; {
+		c := tarBlock(m, off)
+		if rw := f.memReadBlock(c, out[off:]); rw.status != statusOK {
+			return rw
+		}
+		off += c.n
+	}
+	return rwStatus{status: statusOK}
+}
+
+// tarWindow is the TAR auto-increment range ADIv5 guarantees (C2.2.2:
+// only TAR[9:0] is sure to increment). The firmware takes 16/32-bit
+// commands up to its 6144-byte buffer whatever the address, so it writes
+// TAR again at each 1 KiB boundary: OpenOCD's st-link (dapdirect) driver
+// merges consecutive DRW accesses into one READ/WRITEMEM across those
+// boundaries ("stlink handles USB packet split and the limit is the
+// internal buffer size of 6144 bytes", stlink_usb.c 0.12,
+// stlink_usb_count_buf_rw_queue), and verifies a 6 KiB read.
+const tarWindow = 1024
+
+// tarBlock is the part of m from byte off to the end of that TAR window.
+func tarBlock(m memCmd, off int) memCmd {
+	c := m
+	c.addr = m.addr + uint32(off)
+	c.n = min(m.n-off, tarWindow-int(c.addr%tarWindow))
+	c.n -= c.n % m.size
+	if c.n == 0 {
+		c.n = min(m.size, m.n-off)
+	}
+	return c
+}
+
+// memReadBlock reads one TAR window's part of a command.
+func (f *Firmware) memReadBlock(m memCmd, out []byte) rwStatus {
 	if s := f.setup(m.ap, f.csw(m), m.addr); s != statusOK {
 		return f.failed(s, m.addr)
 	}
@@ -170,6 +203,18 @@ func (f *Firmware) memRead(m memCmd, out []byte) rwStatus {
 // memWrite writes data; a final RDBUFF read waits for the last write to
 // complete and shows whether it faulted.
 func (f *Firmware) memWrite(m memCmd, data []byte) rwStatus {
+	for off := 0; off < m.n; {
+		c := tarBlock(m, off)
+		if rw := f.memWriteBlock(c, data[off:]); rw.status != statusOK {
+			return rw
+		}
+		off += c.n
+	}
+	return rwStatus{status: statusOK}
+}
+
+// memWriteBlock writes one TAR window's part of a command.
+func (f *Firmware) memWriteBlock(m memCmd, data []byte) rwStatus {
 	if s := f.setup(m.ap, f.csw(m), m.addr); s != statusOK {
 		return f.failed(s, m.addr)
 	}
