@@ -80,8 +80,10 @@ func JLinkAdapter(serial string) ([]string, error) {
 
 // RemoteBitbangAdapter connects to a remote_bitbang JTAG server (such as
 // `flashstation sim jtag-server`) on 127.0.0.1. OpenOCD 0.12 speaks only
-// JTAG over it, and the simulated core runs no code, so the work area is
-// off and OpenOCD's flash drivers fall back to host-driven accesses.
+// JTAG over it. The work area is off, so OpenOCD's flash drivers use
+// host-driven accesses; the simulated cores do execute code, and
+// TestOpenOCDWorkArea runs the target scripts' default work areas (the
+// on-target write and CRC algorithms) against them.
 func RemoteBitbangAdapter(port int) []string {
 	return []string{
 		"adapter driver remote_bitbang",

@@ -53,6 +53,7 @@ func simServer(t *testing.T, cfg bitbang.ChipConfig) (*bitbang.Chip, *bitbang.Se
 		if err := <-done; err != nil {
 			t.Errorf("jtag server: %v", err)
 		}
+		chip.Close()
 	})
 	return chip, srv, ln.Addr().(*net.TCPAddr).Port
 }

@@ -39,6 +39,8 @@ type flashModel interface {
 	hw.Chip
 	ReadFlash(off, n int) []byte
 	Locked() bool
+	Retired() uint64
+	Close()
 }
 
 // Chip is a simulated STM32 ready to serve: its model, its JTAG chain and
@@ -107,6 +109,14 @@ func (c *Chip) FlashSHA256() [32]byte { return sha256.Sum256(c.Flash()) }
 
 // Locked reports whether readout protection is in force.
 func (c *Chip) Locked() bool { return c.model.Locked() }
+
+// Retired is the number of instructions the chip's core has executed
+// since power-on: code a debugger ran on the target (flash loaders, CRC)
+// shows here.
+func (c *Chip) Retired() uint64 { return c.model.Retired() }
+
+// Close frees the core's execution engine; the chip is discarded.
+func (c *Chip) Close() { c.model.Close() }
 
 // Model is the chip model, for checks that need more than flash.
 func (c *Chip) Model() hw.Chip { return c.model }

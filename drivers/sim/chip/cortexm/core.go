@@ -242,6 +242,12 @@ func (c *Core) enterDebug(reason HaltReason) {
 		c.retireSt = true
 	}
 	c.halted = true
+	// Entering Debug state ends Lockup: "a debugger can also cause the
+	// processor to exit the lock-up state" (Cortex-M1 TRM, ARM DDI 0413D
+	// §4.10; ARM's Cortex-M generic user guides, "Lockup", list "it is
+	// halted by the debugger" among the exits). OpenOCD relies on it
+	// ("clearing lockup after double fault"). PC keeps 0xFFFFFFFE.
+	c.lockup = false
 	c.x.sleeping, c.x.spinning = false, false // a halt wakes a sleeping core; PC is past the WFI
 	c.ctrl |= dhcsrHalt                       // hardware sets C_HALT on entry (ARMv7-M ARM C1.6.2)
 	c.dfsr |= uint32(reason)

@@ -50,6 +50,14 @@ func (b *Board) Close() {
 	b.core.Close()
 }
 
+// Retired is the number of instructions the core executed since power-on
+// (locked: for checks from another goroutine).
+func (b *Board) Retired() uint64 {
+	b.cfg.Mu.Lock()
+	defer b.cfg.Mu.Unlock()
+	return b.core.Retired()
+}
+
 // ExecErr is why the core cannot execute code (nil when it can or was not
 // asked to).
 func (b *Board) ExecErr() error { return b.core.ExecErr() }

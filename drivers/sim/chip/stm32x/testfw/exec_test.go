@@ -215,10 +215,17 @@ func TestFaultLocksUp(t *testing.T) {
 			if !r.LockedUp(r.c.Core()) {
 				t.Fatalf("not locked up: DHCSR %#x PC %#x", r.R32(dhcsr), r.c.Core().Reg(cortexm.RegPC))
 			}
-			// The debugger can still halt a locked-up core and reset it.
+			// The debugger can still halt a locked-up core, which leaves
+			// Lockup (Cortex-M1 TRM §4.10), and run code on it: OpenOCD
+			// runs its flash loaders on a blank or protected chip so.
 			r.W32(dhcsr, dbgKey|cDebugEn|cHalt)
-			if !r.halted() {
-				t.Fatal("a locked-up core did not halt")
+			if s := r.R32(dhcsr); s&sHalt == 0 || s&sLockup != 0 {
+				t.Fatalf("DHCSR %#x after C_HALT on a locked-up core: want halted, out of Lockup", s)
+			}
+			r.load(0x20000200, progTwo)
+			r.runAt(0x20000200, time.Millisecond)
+			if got := r.reg(0); got != 2 {
+				t.Fatalf("r0 = %d: code did not run on the core halted out of Lockup", got)
 			}
 			r.sysReset()
 			if r.R32(dhcsr)&sLockup != 0 {
