@@ -71,7 +71,7 @@ type rig struct {
 	c chip
 }
 
-func newRig(t *testing.T, f family) *rig {
+func newRig(t testing.TB, f family) *rig {
 	t.Helper()
 	clk := &clock.Clock{}
 	c, err := f.new(clk)
