@@ -205,6 +205,24 @@ FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], 
 ON CONFLICT (station, attempt_id, idx) DO NOTHING`
 	upsertStation = `INSERT INTO stations (name, forwarded_to, last_seen) VALUES ($1, $2, now())
 ON CONFLICT (name) DO UPDATE SET forwarded_to = GREATEST(stations.forwarded_to, EXCLUDED.forwarded_to), last_seen = now()`
+	// Numbers a unit carries (committed) or may carry (burned), of blocks
+	// leased to this station; numbers of local series (recorded before
+	// the station had [central]) are not the factory's. A burned number
+	// becomes committed when a rerun of the same unit passes.
+	insertSerials = `INSERT INTO serials (series, number, state, station, lease_id, attempt_id, unit_uid)
+SELECT u.series, u.number, u.state, $1, l.id, u.attempt, u.uid
+FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[]) AS u(series, number, state, attempt, uid)
+JOIN serial_leases l ON l.series = u.series AND l.station = $1 AND u.number BETWEEN l.first AND l.last
+ON CONFLICT (series, number) DO UPDATE SET state = EXCLUDED.state, attempt_id = EXCLUDED.attempt_id, recorded = now()
+WHERE serials.station = EXCLUDED.station AND serials.unit_uid IS NOT DISTINCT FROM EXCLUDED.unit_uid
+  AND serials.state = 'burned' AND EXCLUDED.state = 'committed'`
+	// Numbers of the batch recorded for another station, another unit,
+	// or as skipped: issued twice.
+	countTwice = `SELECT count(*) FROM serials s
+JOIN unnest($2::text[], $3::bigint[], $4::bigint[]) AS u(series, number, attempt) ON s.series = u.series AND s.number = u.number
+WHERE s.station <> $1 OR s.state = 'skipped'
+   OR (s.attempt_id <> u.attempt AND NOT EXISTS (SELECT 1 FROM attempts a, attempts b
+        WHERE a.station = $1 AND a.id = s.attempt_id AND b.station = $1 AND b.id = u.attempt AND a.unit_uid IS NOT DISTINCT FROM b.unit_uid))`
 	selectExisting = `SELECT id, slot, probe_serial, recipe, result FROM attempts WHERE station = $1 AND id = ANY($2)`
 )
 
@@ -220,8 +238,10 @@ func (f *Forwarder) send(ctx context.Context, batch []*jobs.Attempt) error {
 	station := f.c.cfg.Station
 	var a attemptCols
 	var s stepCols
+	var sr serialCols
 	for _, at := range batch {
 		a.add(at)
+		sr.add(at)
 		if err := s.add(at); err != nil {
 			return &localError{err}
 		}
@@ -248,6 +268,22 @@ func (f *Forwarder) send(ctx context.Context, batch []*jobs.Attempt) error {
 	if _, err := tx.Exec(ctx, insertSteps, station, s.attempt, s.idx, s.name, s.result, s.started,
 		s.dur, s.tries, s.err, s.bytes, s.log); err != nil {
 		return f.wrap("insert steps", err)
+	}
+	if len(sr.number) > 0 {
+		if _, err := tx.Exec(ctx, insertSerials, station, sr.series, sr.number, sr.state, sr.attempt, sr.uid); err != nil {
+			return f.wrap("record serial numbers", err)
+		}
+		var twice int
+		if err := tx.QueryRow(ctx, countTwice, station, sr.series, sr.number, sr.attempt).Scan(&twice); err != nil {
+			return f.wrap("check serial numbers", err)
+		}
+		if twice > 0 {
+			// The first record stands and forwarding goes on: stopping
+			// would only hide every later attempt as well.
+			f.m.serialConflicts.Add(float64(twice))
+			f.log.Error("central: serial numbers issued twice: a number this station used is recorded for another unit, station or as skipped",
+				"db", f.c.Where(), "count", twice)
+		}
 	}
 	if _, err := tx.Exec(ctx, upsertStation, station, int64(batch[len(batch)-1].ID)); err != nil {
 		return f.wrap("record the station's position", err)
@@ -407,4 +443,28 @@ func (f *Forwarder) refreshBacklog(ctx context.Context) {
 	f.mu.Lock()
 	f.st.Backlog, f.st.OldestAgeSeconds = b.Count, age
 	f.mu.Unlock()
+}
+
+type serialCols struct {
+	series, state   []string
+	number, attempt []int64
+	uid             []*string
+}
+
+func (c *serialCols) add(a *jobs.Attempt) {
+	for _, sn := range a.Serials {
+		if sn.State != jobs.SerialCommitted && sn.State != jobs.SerialBurned {
+			continue // released: back in the station's pool, on no board
+		}
+		c.series = append(c.series, sn.Series)
+		c.number = append(c.number, int64(sn.Number))
+		c.state = append(c.state, sn.State)
+		c.attempt = append(c.attempt, int64(a.ID))
+		var uid *string
+		if a.UnitUID != "" {
+			u := a.UnitUID
+			uid = &u
+		}
+		c.uid = append(c.uid, uid)
+	}
 }

@@ -8,6 +8,7 @@ type Registerer = prometheus.Registerer
 type forwardMetrics struct {
 	backlog, oldest, up prometheus.Gauge
 	forwarded, errors   prometheus.Counter
+	serialConflicts     prometheus.Counter
 }
 
 func newForwardMetrics(reg Registerer) (*forwardMetrics, error) {
@@ -22,9 +23,11 @@ func newForwardMetrics(reg Registerer) (*forwardMetrics, error) {
 			Help: "Attempts delivered to the central database by this process."}),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "flashstation_central_errors_total",
 			Help: "Forwarding rounds that failed (server unreachable, refused, or the local store)."}),
+		serialConflicts: prometheus.NewCounter(prometheus.CounterOpts{Name: "flashstation_central_serial_conflicts_total",
+			Help: "Serial numbers this station used that the central database holds for another unit, station, or as skipped (should stay 0)."}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.backlog, m.oldest, m.up, m.forwarded, m.errors} {
+		for _, c := range []prometheus.Collector{m.backlog, m.oldest, m.up, m.forwarded, m.errors, m.serialConflicts} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -62,6 +63,14 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 		if rv == nil {
 			return fmt.Errorf("jobs: attempt %s is not running (Begin it first)", id)
 		}
+		if s.leased {
+			// Factory-wide numbers start where the central series does,
+			// not where the recipe says.
+			if tx.Bucket(bucketSerials).Bucket([]byte(series)) == nil {
+				return errorOf(ErrNoSerials, "jobs: no block of serial series %q leased yet: the station leases one from the factory database when it reaches it", series)
+			}
+			first = seriesFirst(tx, series)
+		}
 		sb, head, err := openSeries(tx, series, first, true)
 		if err != nil {
 			return err
@@ -82,9 +91,21 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 			if err := sb.Bucket(seriesBurned).Delete(u64(n)); err != nil {
 				return err
 			}
-		} else if k, _ := free.Cursor().First(); k != nil {
+		} else if k := firstFree(sb, series, s.leased); k != nil {
 			n = binary.BigEndian.Uint64(k)
 			if err := free.Delete(k); err != nil {
+				return err
+			}
+		} else if s.leased {
+			next, ok, err := nextLeasedTx(sb, series, head.Next)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errorOf(ErrNoSerials, "jobs: no serial numbers of series %q left in the blocks this station holds: it leases more from the factory database when it reaches it", series)
+			}
+			n, head.Next = next, next+1
+			if err := putHead(sb, head); err != nil {
 				return err
 			}
 		} else {
@@ -102,6 +123,9 @@ func (s *Store) Reserve(ctx context.Context, series string, first uint64, id ID)
 		}
 		return tx.Bucket(bucketReservations).Put(rkey, reservationValue(n, spent))
 	})
+	if errors.Is(err, ErrNoSerials) {
+		return 0, err
+	}
 	if err != nil {
 		return 0, fmt.Errorf("jobs: reserve serial in series %q: %w", series, err)
 	}

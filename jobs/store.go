@@ -44,6 +44,11 @@ type Options struct {
 	// Logger receives crash-recovery notes; nil means slog.Default().
 	Logger *slog.Logger
 
+	// LeasedSerials: serial numbers come only from blocks a central
+	// database leased to this station (AddBlock; lease.go), never from a
+	// series the recipe starts on its own.
+	LeasedSerials bool
+
 	// applyEvery overrides DefaultApplyEvery (tests).
 	applyEvery time.Duration
 }
@@ -54,18 +59,19 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	readOnly bool
+	leased   bool // Options.LeasedSerials
 	log      *slog.Logger
 	ids      idGen
 	beginMu  sync.Mutex // Begin's id and running mark, against horizon
 	// beginHook runs in Begin between taking the id and journaling it (tests).
 	beginHook func(ID)
-	group    group
-	journal  *wal // nil when read-only
-	running  runningSet
-	stop     chan struct{} // ends applyLoop
-	stopped  chan struct{}
-	closing  sync.Once
-	closeErr error
+	group     group
+	journal   *wal // nil when read-only
+	running   runningSet
+	stop      chan struct{} // ends applyLoop
+	stopped   chan struct{}
+	closing   sync.Once
+	closeErr  error
 	// unrecovered: a read-only store showing a crashed writer's file as it
 	// stands, because this process could not recover it (why).
 	unrecovered error
@@ -103,7 +109,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, log: log}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, log: log, leased: opts.LeasedSerials}
 	s.group.db = db
 	if opts.ReadOnly {
 		if err := s.initReadOnly(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/flashstation/flashstation/drivers"
 	"github.com/flashstation/flashstation/targets"
 )
 
@@ -132,7 +133,9 @@ func (st *attemptState) write(ctx context.Context, s Step) (int64, error) {
 		}
 		n, err := r.Store.Reserve(ctx, ser.Series, ser.First, st.attempt.ID)
 		if err != nil {
-			return 0, fmt.Errorf("reserve a serial number in series %q: %w", ser.Series, err)
+			// The station's store (or, with factory-wide series, its
+			// supply of leased numbers) failed, not the board.
+			return 0, drivers.StationFault(fmt.Errorf("reserve a serial number in series %q: %w", ser.Series, err))
 		}
 		addr = ser.Address
 		text := FormatSerial(ser, n)
@@ -152,7 +155,7 @@ func (st *attemptState) write(ctx context.Context, s Step) (int64, error) {
 			}
 		}
 		if err := r.Store.Spend(ctx, st.attempt.ID); err != nil {
-			return 0, fmt.Errorf("record serial number %d as written before writing it: %w", n, err)
+			return 0, drivers.StationFault(fmt.Errorf("record serial number %d as written before writing it: %w", n, err))
 		}
 		targets.Logf(ctx, slog.LevelInfo, "unit serial %s (series %s, number %d)", text, ser.Series, n)
 	}

@@ -320,7 +320,8 @@ func TestSerialSpentOnFailure(t *testing.T) {
 		{"lock fails after the write", board(0xA1, false), jobs.Fail, jobs.Serial{Series: "bluepill", Number: 1, State: jobs.SerialBurned}},
 		{"next board", board(0xB2, true), jobs.Pass, jobs.Serial{Series: "bluepill", Number: 2, State: jobs.SerialCommitted}},
 		{"rerun keeps its number", board(0xA1, true), jobs.Pass, jobs.Serial{Series: "bluepill", Number: 1, State: jobs.SerialCommitted}},
-		{"store refuses the spend", nil, jobs.Fail, jobs.Serial{Series: "bluepill", Number: 3, State: jobs.SerialReleased}},
+		// A full disk is the station's fault, not the board's: error.
+		{"store refuses the spend", nil, jobs.Error, jobs.Serial{Series: "bluepill", Number: 3, State: jobs.SerialReleased}},
 		{"released number reused", board(0xD4, true), jobs.Pass, jobs.Serial{Series: "bluepill", Number: 3, State: jobs.SerialCommitted}},
 	}
 	for _, tt := range tests {

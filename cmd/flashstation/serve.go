@@ -136,7 +136,9 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 		// station (systemd's StateDirectory), not where a file is checked.
 		return err
 	}
-	store, err := jobs.Open(path, jobs.Options{Logger: log})
+	// With [central], serial numbers are the factory's: only from blocks
+	// leased to this station.
+	store, err := jobs.Open(path, jobs.Options{Logger: log, LeasedSerials: cfg.Central != nil})
 	if err != nil {
 		return dbError(err)
 	}
@@ -165,6 +167,7 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 		opts.AfterSlot = reseater(fixture, slots, cfg.Mode)
 	}
 	var fwd *central.Forwarder
+	var leaser *central.Leaser
 	if cfg.Central != nil {
 		// The station never waits on the central database: attempts go to
 		// the store, and the forwarder copies them when it can.
@@ -177,6 +180,8 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 			return failed(err)
 		}
 		opts.Central = fwd
+		leaser = central.NewLeaser(client, store, seriesOf(slots), log)
+		opts.Store = &central.LeasedStore{Store: store, Leaser: leaser}
 	}
 	st, err := station.New(opts)
 	if err != nil {
@@ -215,6 +220,7 @@ func serve(ctx context.Context, f serveFlags, dbPath func() (string, error), dbC
 	fwdDone := make(chan struct{})
 	go func() {
 		if fwd != nil {
+			go leaser.Run(fwdCtx)
 			fwd.Run(fwdCtx)
 		}
 		close(fwdDone)
@@ -338,4 +344,17 @@ func checkListenAddr(addr string) error {
 		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
 	}
 	return nil
+}
+
+// seriesOf lists the serial series the slots' recipes draw from, once each.
+func seriesOf(slots []station.SlotConfig) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range slots {
+		if s.Recipe != nil && s.Recipe.Serial != nil && !seen[s.Recipe.Serial.Series] {
+			seen[s.Recipe.Serial.Series] = true
+			out = append(out, s.Recipe.Serial.Series)
+		}
+	}
+	return out
 }
