@@ -123,6 +123,9 @@ func (s *Store) applyLoop(every time.Duration, stop <-chan struct{}, done chan<-
 		}
 		err := s.applyRound()
 		s.journal.setApplyErr(err)
+		if err == nil {
+			err = s.healJournal()
+		}
 		switch {
 		case err != nil && (failingSince.IsZero() || time.Since(lastLogged) >= applyErrorLogEvery):
 			// Once, then once a minute: a full disk must not also fill the log.
@@ -138,6 +141,20 @@ func (s *Store) applyLoop(every time.Duration, stop <-chan struct{}, done chan<-
 			failingSince = time.Time{}
 		}
 	}
+}
+
+// healJournal makes a journal that a failed write stopped take records
+// again once the disk does, without a restart.
+func (s *Store) healJournal() error {
+	failed := s.journal.poisoned()
+	if failed == nil {
+		return nil
+	}
+	if err := s.journal.heal(func() error { return s.flush(context.Background()) }); err != nil {
+		return fmt.Errorf("jobs: journal stopped by a failed write (%w) and still cannot be restarted: %w", failed, err)
+	}
+	s.log.Info("jobs: the journal takes records again after a failed write", "db", s.path, "failed", failed)
+	return nil
 }
 
 // applyErrorLogEvery spaces the log lines of a round that keeps failing.

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/flashstation/flashstation/drivers"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -24,6 +25,9 @@ import (
 type group struct {
 	db      *bolt.DB
 	journal *wal // nil for read-only stores and before Open has replayed
+	// ioFault, when set (tests), stands for the disk: an error from it
+	// fails the commit as a full disk would.
+	ioFault func() error
 
 	mu      sync.Mutex
 	queue   []*groupCall
@@ -105,6 +109,11 @@ func (g *group) commit(calls []*groupCall) {
 	var failed []*groupCall
 	for {
 		err := g.db.Update(func(tx *bolt.Tx) error {
+			if g.ioFault != nil {
+				if err := g.ioFault(); err != nil {
+					return err
+				}
+			}
 			if err := applyRecordsTx(tx, recs); err != nil {
 				return err
 			}
@@ -122,6 +131,9 @@ func (g *group) commit(calls []*groupCall) {
 			continue
 		}
 		if err != nil {
+			// The database could not commit (a full or failing disk): the
+			// station's fault, whatever the write was for.
+			err = drivers.StationFault(err)
 			if g.journal != nil {
 				g.journal.giveBack(recs)
 			}

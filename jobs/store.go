@@ -51,6 +51,9 @@ type Options struct {
 
 	// applyEvery overrides DefaultApplyEvery (tests).
 	applyEvery time.Duration
+	// ioFault stands for the disk (tests): while it returns an error,
+	// journal writes and bbolt commits fail with it.
+	ioFault func() error
 }
 
 // Store is an open attempt database. Its methods are safe for concurrent
@@ -128,6 +131,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	s.journal.ioFault, s.group.ioFault = opts.ioFault, opts.ioFault
 	every := opts.applyEvery
 	if every <= 0 {
 		every = DefaultApplyEvery

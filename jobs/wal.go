@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/flashstation/flashstation/drivers"
 )
 
 // wal appends journal records with group commit: the first writer to find
@@ -28,14 +30,20 @@ import (
 // A record joins pending, the list apply.go copies into bbolt, only once
 // its batch is on disk; so a record the caller was told failed is never
 // applied. After a failed write or sync the journal refuses further writes
-// (what reached the disk is unknown after a failed fdatasync), and every
-// write returns that error until the store is reopened.
+// (what reached the disk is unknown after a failed fdatasync): every write
+// returns that error until the applier heals it (heal), once the disk takes
+// writes again: it copies every record acknowledged before the failure into
+// bbolt and empties both files under a new generation, which disowns
+// whatever the failed write left behind.
 type wal struct {
 	noSync bool
 	id     dbID // written into every header
 	// beforeWrite, when set (tests), runs before each batch is written;
 	// an error from it stands for a failed write.
 	beforeWrite func() error
+	// ioFault, when set (tests), stands for the disk: an error from it
+	// fails every file write and sync (a full disk).
+	ioFault func() error
 
 	mu      sync.Mutex
 	files   [2]*journalFile
@@ -107,7 +115,7 @@ func journalPaths(path string) [2]string {
 }
 
 // errJournal wraps a write failure that poisons the journal.
-var errJournal = errors.New("jobs: journal write failed; reopen the store")
+var errJournal = errors.New("jobs: journal write failed (the store takes writes again once the disk does)")
 
 // append makes r durable in the journal and queues it for bbolt.
 func (w *wal) append(r *journalRecord) error {
@@ -121,7 +129,7 @@ func (w *wal) append(r *journalRecord) error {
 		return err
 	}
 	if len(w.pending) >= w.maxPending && w.applyErr != nil {
-		err := fmt.Errorf("jobs: %d records wait in the journal and the database refuses them (%w); nothing more is accepted until it takes them", len(w.pending), w.applyErr)
+		err := drivers.StationFault(fmt.Errorf("jobs: %d records wait in the journal and the database refuses them (%w); nothing more is accepted until it takes them", len(w.pending), w.applyErr))
 		w.mu.Unlock()
 		return err
 	}
@@ -184,7 +192,7 @@ func (w *wal) lead() {
 	jf.busy = false
 	w.idle.Broadcast() // switchFiles may wait for this file
 	if err != nil {
-		b.err = fmt.Errorf("%w: %s: %w", errJournal, jf.path, err)
+		b.err = drivers.StationFault(fmt.Errorf("%w: %s: %w", errJournal, jf.path, err))
 		if w.err == nil {
 			w.err = b.err
 		}
@@ -207,6 +215,11 @@ func (w *wal) lead() {
 }
 
 func (w *wal) writeSync(jf *journalFile, buf []byte, off int64) error {
+	if w.ioFault != nil {
+		if err := w.ioFault(); err != nil {
+			return err
+		}
+	}
 	if _, err := jf.f.WriteAt(buf, off); err != nil {
 		return err
 	}
@@ -294,6 +307,39 @@ func (w *wal) empty(jf *journalFile) error {
 	w.mu.Lock()
 	jf.gen, jf.off = gen, journalHeaderSize
 	w.spare = true
+	w.mu.Unlock()
+	return nil
+}
+
+// poisoned reports the failed write that stops the journal, or nil.
+func (w *wal) poisoned() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// heal makes a journal stopped by a failed write take records again:
+// flush must copy every acknowledged record into bbolt (no new one can be
+// acknowledged meanwhile), then both files are emptied under a new
+// generation, so nothing the failed write left is ever replayed.
+func (w *wal) heal(flush func() error) error {
+	w.mu.Lock()
+	if w.err == nil {
+		w.mu.Unlock()
+		return nil
+	}
+	for w.writing {
+		w.idle.Wait()
+	}
+	w.mu.Unlock()
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := w.emptyBoth(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.err = nil
 	w.mu.Unlock()
 	return nil
 }

@@ -300,8 +300,9 @@ func TestOptionalStepFailureContinues(t *testing.T) {
 
 // TestSerialSpentOnFailure: a number written to a board that then fails is
 // burned, never given to the next board, and given back to a rerun of the
-// same unit; a number that was never written (the write failed before its
-// first byte) is reused.
+// same unit; a number that was never written (the store failed before its
+// first byte) is reused, and that store failure is the station's error,
+// not the board's fail.
 func TestSerialSpentOnFailure(t *testing.T) {
 	steps := allSteps + "[[step]]\naction = \"lock\"\n"
 	r := testRecipe(t, steps)

@@ -136,6 +136,7 @@ func (w *worker) attempt(ctx context.Context, c *cycle, try int) *jobs.Attempt {
 		a = rec.final()
 		if o.err != nil {
 			w.st.log.Error("station: attempt not fully recorded", "slot", w.cfg.Name, "err", o.err)
+			a = unrecorded(a, o.err)
 		}
 	}
 	w.st.observe(ctx, w, a, try == 0)
@@ -147,6 +148,16 @@ type outcome struct {
 	err      error
 	openErr  error
 	panicked error
+}
+
+// unrecorded is what the slot shows for an attempt whose end the store
+// refused (a full disk): a station error naming that, whatever the board
+// did, since nothing says so in the records.
+func unrecorded(a *jobs.Attempt, err error) *jobs.Attempt {
+	c := copyAttempt(a)
+	c.Result = jobs.Error
+	c.Error = prefixed("the attempt's end could not be recorded: "+err.Error(), a.Error)
+	return c
 }
 
 // fixResult names why an attempt ended from outside: a probe that left
@@ -248,8 +259,11 @@ func (r *recorder) Finish(ctx context.Context, a *jobs.Attempt) error {
 		r.fix(a)
 	}
 	r.finished = true
+	err := r.inner.Finish(ctx, a)
+	// Copied after the store settled the serials into a.Serials, which
+	// the metrics count.
 	r.last = copyAttempt(a)
-	return r.inner.Finish(ctx, a)
+	return err
 }
 
 func (r *recorder) Reserve(ctx context.Context, series string, first uint64, id jobs.ID) (uint64, error) {

@@ -156,6 +156,8 @@ type rigOpts struct {
 	// is the station's own.
 	presence func(ctx context.Context, f discover.Found, dflt func(context.Context, discover.Found) bool) bool
 	central  interface{ Status() central.Status }
+	steps    string                  // recipe steps (and [serial]); "" is testSteps
+	wrap     func(*jobs.Store) Store // the store the station sees (nil: the store itself)
 }
 
 func newRig(tb testing.TB, o rigOpts) *rig {
@@ -169,7 +171,7 @@ func newRig(tb testing.TB, o rigOpts) *rig {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rc := testRecipe(tb, dir, testSteps)
+	rc := testRecipe(tb, dir, cmp.Or(o.steps, testSteps))
 	r := &rig{fx: fx, store: store, reg: prometheus.NewRegistry(), behave: map[string]func(context.Context, string) error{}}
 	var slots []SlotConfig
 	for i, p := range fx.Bus.Probes() {
@@ -180,7 +182,11 @@ func newRig(tb testing.TB, o rigOpts) *rig {
 		slots = append(slots, SlotConfig{Slot: fixtures.Slot{Name: fmt.Sprintf("S%02d", i+1), Probe: sel,
 			Place: fixtures.Place{Row: 1 + i/8, Col: 1 + i%8}, Retries: o.retries, RetryOn: []jobs.Result{jobs.Error}}, Recipe: rc})
 	}
-	opts := Options{Name: "test", Mode: o.mode, Slots: slots, Bus: fx.Bus, Store: store, Registry: r.reg, Log: quiet,
+	var seen Store = store
+	if o.wrap != nil {
+		seen = o.wrap(store)
+	}
+	opts := Options{Name: "test", Mode: o.mode, Slots: slots, Bus: fx.Bus, Store: seen, Registry: r.reg, Log: quiet,
 		ScanInterval: cmp.Or(o.scanEvery, 5*time.Millisecond), HangGrace: 50 * time.Millisecond, AttemptDeadline: o.deadline,
 		Connect: func(ctx context.Context, p drivers.Probe, rc *recipes.Recipe) (targets.Session, error) {
 			serial := p.Identity().Serial
