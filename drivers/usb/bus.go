@@ -163,7 +163,7 @@ func (b *Bus) Open(ctx context.Context, port string, iface int) (link.Link, erro
 	for _, extra := range devs[1:] {
 		extra.Close()
 	}
-	l, err := claim(devs[0], port, iface)
+	l, err := claim(devs[0], port, b.seen[port].Serial, iface)
 	if err != nil {
 		devs[0].Close()
 		return nil, err

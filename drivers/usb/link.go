@@ -19,8 +19,8 @@ type usbLink struct {
 	dev     *gousb.Device
 	cfg     *gousb.Config
 	intf    *gousb.Interface
-	out     *gousb.OutEndpoint
-	in      *gousb.InEndpoint
+	out     writer
+	in      reader
 	release func()
 	once    sync.Once
 	// HID (interrupt) probes answer one report per frame; keeping IN
@@ -28,8 +28,30 @@ type usbLink struct {
 	// the first frame after the probe has it instead of waiting for the
 	// host to ask. Bulk endpoints are read on demand.
 	interruptIn bool
-	stream      *gousb.ReadStream
+	newStream   func() (stream, error)
+	stream      stream
 }
+
+// The parts of gousb a Link drives, small so tests can fake them.
+type (
+	writer interface {
+		WriteContext(ctx context.Context, p []byte) (int, error)
+	}
+	reader interface {
+		ReadContext(ctx context.Context, p []byte) (int, error)
+	}
+	// stream is a gousb.ReadStream.
+	stream interface {
+		reader
+		Close() error
+	}
+	// configurer is the part of a gousb.Device that claim sets up.
+	configurer interface {
+		SetAutoDetach(bool) error
+		ActiveConfigNum() (int, error)
+		Config(int) (*gousb.Config, error)
+	}
+)
 
 // queuedReads is how many interrupt IN transfers stay queued: the
 // CMSIS-DAP packet count a HID probe allows in flight.
@@ -37,27 +59,42 @@ const queuedReads = 4
 
 var _ link.Link = (*usbLink)(nil)
 
-func claim(dev *gousb.Device, port string, iface int) (*usbLink, error) {
-	// HID probes are bound to the kernel's usbhid driver; detach it while
-	// we hold the interface (and give it back on close).
-	if err := dev.SetAutoDetach(true); err != nil {
-		return nil, fmt.Errorf("usb: %s: auto-detach: %w", port, err)
-	}
+// activeConfig takes the device's active configuration and only then
+// turns on libusb's automatic kernel-driver detach. gousb v1.1.3's
+// Device.Config detaches the kernel driver from every interface of the
+// configuration when its own auto-detach flag is set (device.go), and
+// libusb gives back only the claimed one on release: opening an ST-Link
+// V2-1/V3 or a DAPLink that way kills its virtual COM port and its drive.
+// With libusb's flag alone, claiming an interface detaches that
+// interface's driver and releasing it re-attaches it (libusb
+// libusb_set_auto_detach_kernel_driver).
+func activeConfig(dev configurer, port string) (*gousb.Config, error) {
 	cfgNum, err := dev.ActiveConfigNum()
 	if err != nil {
-		return nil, fmt.Errorf("usb: %s: active configuration: %w", port, err)
+		return nil, fmt.Errorf("usb: %s: active configuration: %w", port, libusbError(err))
 	}
 	cfg, err := dev.Config(cfgNum)
 	if err != nil {
-		return nil, fmt.Errorf("usb: %s: configuration %d: %w", port, cfgNum, err)
+		return nil, fmt.Errorf("usb: %s: configuration %d: %w", port, cfgNum, libusbError(err))
+	}
+	if err := dev.SetAutoDetach(true); err != nil {
+		if cfg != nil {
+			cfg.Close()
+		}
+		return nil, fmt.Errorf("usb: %s: auto-detach: %w", port, libusbError(err))
+	}
+	return cfg, nil
+}
+
+func claim(dev *gousb.Device, port, serial string, iface int) (*usbLink, error) {
+	cfg, err := activeConfig(dev, port)
+	if err != nil {
+		return nil, err
 	}
 	intf, err := cfg.Interface(iface, 0)
 	if err != nil {
 		cfg.Close()
-		if errors.Is(err, gousb.ErrorBusy) {
-			return nil, fmt.Errorf("usb: %s: interface %d is in use by another program (OpenOCD? another flashstation?): %w", port, iface, err)
-		}
-		return nil, fmt.Errorf("usb: %s: claim interface %d: %w", port, iface, err)
+		return nil, claimError(port, serial, iface, err)
 	}
 	l := &usbLink{port: port, dev: dev, cfg: cfg, intf: intf}
 	// Lowest endpoint numbers first (the map has no order): the command
@@ -68,12 +105,17 @@ func claim(dev *gousb.Device, port string, iface int) (*usbLink, error) {
 		case ep.Direction == gousb.EndpointDirectionOut && l.out == nil:
 			l.out, err = intf.OutEndpoint(ep.Number)
 		case ep.Direction == gousb.EndpointDirectionIn && l.in == nil:
-			l.in, err = intf.InEndpoint(ep.Number)
-			l.interruptIn = ep.TransferType == gousb.TransferTypeInterrupt
+			var in *gousb.InEndpoint
+			in, err = intf.InEndpoint(ep.Number)
+			if err == nil {
+				l.in = in
+				l.interruptIn = ep.TransferType == gousb.TransferTypeInterrupt
+				l.newStream = func() (stream, error) { return in.NewStream(in.Desc.MaxPacketSize, queuedReads) }
+			}
 		}
 		if err != nil {
 			l.closeHandles()
-			return nil, fmt.Errorf("usb: %s: endpoint %d: %w", port, ep.Number, err)
+			return nil, fmt.Errorf("usb: %s: endpoint %d: %w", port, ep.Number, libusbError(err))
 		}
 	}
 	if l.out == nil || l.in == nil {
@@ -85,18 +127,18 @@ func claim(dev *gousb.Device, port string, iface int) (*usbLink, error) {
 
 func (l *usbLink) Write(ctx context.Context, p []byte) (int, error) {
 	n, err := l.out.WriteContext(ctx, p)
-	return n, l.wrap("write", ctx, err)
+	return transferResult("write", l.port, ctx, n, err)
 }
 
 func (l *usbLink) Read(ctx context.Context, p []byte) (int, error) {
 	if !l.interruptIn {
 		n, err := l.in.ReadContext(ctx, p)
-		return n, l.wrap("read", ctx, err)
+		return transferResult("read", l.port, ctx, n, err)
 	}
 	if l.stream == nil {
-		s, err := l.in.NewStream(l.in.Desc.MaxPacketSize, queuedReads)
+		s, err := l.newStream()
 		if err != nil {
-			return 0, l.wrap("read", ctx, err)
+			return transferResult("read", l.port, ctx, 0, err)
 		}
 		l.stream = s
 	}
@@ -106,7 +148,29 @@ func (l *usbLink) Read(ctx context.Context, p []byte) (int, error) {
 		drain(l.stream)
 		l.stream = nil
 	}
-	return n, l.wrap("read", ctx, err)
+	return transferResult("read", l.port, ctx, n, err)
+}
+
+// transferResult maps a gousb transfer's outcome onto the link sentinels
+// drivers test for. gousb ends a transfer whose context expired by
+// cancelling it and reports only TransferCancelled (endpoint.go,
+// transfer.go wait), so a deadline that passed is link.ErrTimeout — a
+// hung probe, the station's fault — and never the caller's cancellation.
+// A transfer that did not complete gives no data: what a cancelled IN
+// transfer holds is a reply cut short, not one to read.
+func transferResult(op, port string, ctx context.Context, n int, err error) (int, error) {
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, gousb.ErrorNoDevice) || errors.Is(err, gousb.TransferNoDevice):
+		return 0, fmt.Errorf("usb: %s %s: %w", op, port, link.ErrDisconnected)
+	case errors.Is(err, gousb.ErrorTimeout) || errors.Is(err, gousb.TransferTimedOut) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return 0, fmt.Errorf("usb: %s %s: %w (%v)", op, port, link.ErrTimeout, err)
+	case ctx.Err() != nil:
+		return 0, fmt.Errorf("usb: %s %s: %w", op, port, ctx.Err())
+	}
+	return 0, fmt.Errorf("usb: %s %s: %w", op, port, libusbError(err))
 }
 
 // drain ends a read stream with none of its transfers left in flight.
@@ -116,7 +180,7 @@ func (l *usbLink) Read(ctx context.Context, p []byte) (int, error) {
 // gousb's finalizer for each waits for that callback forever, stalling
 // every finalizer of the process. Reading after Close with a cancelled
 // context cancels and waits for each one until the stream reports its end.
-func drain(s *gousb.ReadStream) {
+func drain(s stream) {
 	s.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -126,22 +190,6 @@ func drain(s *gousb.ReadStream) {
 			return
 		}
 	}
-}
-
-// wrap maps libusb's errors onto the link sentinels drivers test for.
-func (l *usbLink) wrap(op string, ctx context.Context, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, gousb.ErrorNoDevice) || errors.Is(err, gousb.TransferNoDevice):
-		return fmt.Errorf("usb: %s %s: %w", op, l.port, link.ErrDisconnected)
-	case errors.Is(err, gousb.ErrorTimeout) || errors.Is(err, gousb.TransferTimedOut) ||
-		errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("usb: %s %s: %w", op, l.port, link.ErrTimeout)
-	case ctx.Err() != nil:
-		return fmt.Errorf("usb: %s %s: %w", op, l.port, ctx.Err())
-	}
-	return fmt.Errorf("usb: %s %s: %w", op, l.port, err)
 }
 
 func (l *usbLink) closeHandles() {
