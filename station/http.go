@@ -154,17 +154,18 @@ func LoopbackOnly(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// mutating checks the token and limits the body. No token is needed on
-// a loopback-only listener (loopbackGuard vetted the request), nor from
-// the station itself on any listener when the request passes the same
-// checks: the kiosk's browser on 127.0.0.1 presses START without one.
+// mutating checks the token and limits the body. Without the token, a
+// request must come from the station itself (a loopback-only listener,
+// or a loopback peer) and pass sameMachineBrowser: the kiosk's browser on
+// 127.0.0.1 presses START without one, a page of another site in it
+// cannot.
 func (s *Station) mutating(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.opts.LoopbackOnly && !s.tokenOK(r) {
-			local := loopbackPeer(r.RemoteAddr)
+		if !s.tokenOK(r) {
+			local := s.opts.LoopbackOnly || loopbackPeer(r.RemoteAddr)
 			switch why := sameMachineBrowser(r); {
 			case local && why == "":
-			case local && r.Header.Get("Authorization") == "" && strings.HasPrefix(why, "cross-site"):
+			case local && strings.HasPrefix(why, "cross-site"):
 				httpError(w, http.StatusForbidden, why)
 				return
 			default:

@@ -251,13 +251,16 @@ func TestLoopbackListenerRefusesOtherSites(t *testing.T) {
 	r.st.opts.LoopbackOnly = true
 	srv := httptest.NewServer(r.st.Handler(r.reg))
 	defer srv.Close()
-	do := func(method, path, host, origin string) int {
+	do := func(method, path, host, origin, site string) int {
 		req, _ := http.NewRequest(method, srv.URL+path, nil)
 		if host != "" {
 			req.Host = host
 		}
 		if origin != "" {
 			req.Header.Set("Origin", origin)
+		}
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -268,21 +271,23 @@ func TestLoopbackListenerRefusesOtherSites(t *testing.T) {
 	}
 	host := strings.TrimPrefix(srv.URL, "http://")
 	for _, tc := range []struct {
-		name         string
-		method, path string
-		host, origin string
-		want         int
+		name               string
+		method, path       string
+		host, origin, site string
+		want               int
 	}{
-		{"rebound name", "GET", "/api/backup", "evil.example:8080", "", http.StatusForbidden},
-		{"rebound name, slots", "GET", "/api/slots", "evil.example", "", http.StatusForbidden},
-		{"cross-site press", "POST", "/api/cycle", "", "http://evil.example", http.StatusForbidden},
-		{"opaque origin press", "POST", "/api/abort", "", "null", http.StatusForbidden},
-		{"localhost name", "GET", "/api/slots", "localhost:" + strings.Split(host, ":")[1], "", http.StatusOK},
-		{"same-origin press", "POST", "/api/abort", "", srv.URL, http.StatusOK},
-		{"curl press (no Origin)", "POST", "/api/abort", "", "", http.StatusOK},
+		{"rebound name", "GET", "/api/backup", "evil.example:8080", "", "", http.StatusForbidden},
+		{"rebound name, slots", "GET", "/api/slots", "evil.example", "", "", http.StatusForbidden},
+		{"cross-site press", "POST", "/api/cycle", "", "http://evil.example", "", http.StatusForbidden},
+		{"opaque origin press", "POST", "/api/abort", "", "null", "", http.StatusForbidden},
+		{"localhost name", "GET", "/api/slots", "localhost:" + strings.Split(host, ":")[1], "", "", http.StatusOK},
+		{"cross-site navigation to the backup", "GET", "/api/backup", "", "", "cross-site", http.StatusForbidden},
+		{"cross-site press, no Origin", "POST", "/api/abort", "", "", "same-site", http.StatusForbidden},
+		{"same-origin press", "POST", "/api/abort", "", srv.URL, "same-origin", http.StatusOK},
+		{"curl press (no Origin)", "POST", "/api/abort", "", "", "", http.StatusOK},
 	} {
-		if got := do(tc.method, tc.path, tc.host, tc.origin); got != tc.want {
-			t.Errorf("%s: %s %s (Host %q, Origin %q) = %d, want %d", tc.name, tc.method, tc.path, tc.host, tc.origin, got, tc.want)
+		if got := do(tc.method, tc.path, tc.host, tc.origin, tc.site); got != tc.want {
+			t.Errorf("%s: %s %s (Host %q, Origin %q, Sec-Fetch-Site %q) = %d, want %d", tc.name, tc.method, tc.path, tc.host, tc.origin, tc.site, got, tc.want)
 		}
 	}
 }
